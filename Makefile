@@ -1,0 +1,173 @@
+# SPDX-License-Identifier: MIT
+# wirelens: one entry point for dependencies, build, tests, benchmarks and installation.
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+SANITIZE ?= 0
+
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+PKG_CONFIG ?= pkg-config
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/' -e 's/s390x/s390/')
+
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Werror
+CPPFLAGS := -D_GNU_SOURCE -Ibpf -Iuser -I$(BUILD)
+DEPFLAGS  = -MMD -MP
+LDLIBS   := -lbpf -lelf -lz -lpcap -lcjson -lm
+ifeq ($(SANITIZE),1)
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+BUILD    := build/sanitize
+endif
+
+BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -D__TARGET_ARCH_$(ARCH) -Ibpf -I.
+
+BPF_OBJ  := $(BUILD)/wirelens.bpf.o
+SKEL     := $(BUILD)/wirelens.skel.h
+USER_SRC := $(filter-out user/main.c,$(wildcard user/*.c))
+USER_OBJ := $(USER_SRC:user/%.c=$(BUILD)/user/%.o)
+MAIN_OBJ := $(BUILD)/user/main.o
+BIN      := $(BUILD)/wirelens
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TESTLIB_SRC := $(wildcard tests/lib/*.c)
+TESTLIB_OBJ := $(TESTLIB_SRC:tests/lib/%.c=$(BUILD)/tests/lib/%.o)
+BPFTEST_SRC := $(wildcard tests/bpf/test_*.c)
+BPFTEST_BIN := $(BPFTEST_SRC:tests/bpf/%.c=$(BUILD)/tests/%)
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
+
+# Debian packages the build, the daemon and the tests need (make deps installs the missing).
+DEB_PKGS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libpcap-dev \
+	libmicrohttpd-dev libcjson-dev libcmocka-dev pkg-config iproute2 tcpdump tshark \
+	tcpreplay jq python3 util-linux procps ethtool iputils-ping
+
+.DEFAULT_GOAL := all
+.PHONY: all deps deps-check run test test-unit test-bpf test-golden test-e2e bench install \
+	uninstall clean vmlinux format format-check help
+
+all: $(BIN) $(UNIT_BIN) $(BPFTEST_BIN) $(TOOL_BIN)
+
+help:
+	@echo 'wirelens make targets:'
+	@echo '  all           build the daemon and the tests into $(BUILD)/ (default)'
+	@echo '  deps          install the Debian packages needed to build, run and test'
+	@echo '  run           deps + build, then capture on the default-route interface'
+	@echo '  test          deps + build, then run every test (SANITIZE=1: ASan+UBSan build)'
+	@echo '  bench         run the benchmarks in tests/bench/'
+	@echo '  install       install to $$(DESTDIR)$$(PREFIX) (default /usr/local)'
+	@echo '  clean         remove build/'
+	@echo '  vmlinux       regenerate vmlinux.h from the running kernel'"'"'s BTF'
+	@echo '  format        clang-format every C source'
+	@echo '  format-check  fail if any C source is not clang-formatted'
+	@echo 'Variables: V=1 shows commands, SANITIZE=1, PREFIX, DESTDIR.'
+
+# --- dependencies -----------------------------------------------------------------------
+
+# Installs only what is missing; does nothing (and needs no root) when all is there.
+deps:
+	@missing=""; \
+	for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
+			|| missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" != 0 ]; then \
+			echo "wirelens: missing packages:$$missing (run 'sudo make deps')" >&2; exit 1; \
+		fi; \
+		echo "  DEPS    installing:$$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && \
+		apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	fi
+
+# --- build ------------------------------------------------------------------------------
+
+$(BUILD) $(BUILD)/user $(BUILD)/tests $(BUILD)/tests/lib $(BUILD)/tests/tools:
+	$(Q)mkdir -p $@
+
+$(BPF_OBJ): bpf/wirelens.bpf.c vmlinux.h | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -MT $@ -c $< -o $@
+
+$(SKEL): $(BPF_OBJ)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name wirelens_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/user/%.o: user/%.c $(SKEL) | $(BUILD)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) -std=gnu11 $(CFLAGS) $(WARN) $(CPPFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BIN): $(USER_OBJ) $(MAIN_OBJ)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/lib/%.o: tests/lib/%.c | $(BUILD)/tests/lib
+	$(call msg,CC,$@)
+	$(Q)$(CC) -std=gnu11 $(CFLAGS) $(WARN) $(CPPFLAGS) -Itests/lib $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(USER_OBJ) $(TESTLIB_OBJ) | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) -std=gnu11 $(CFLAGS) $(WARN) $(CPPFLAGS) -Itests/lib $(DEPFLAGS) $< \
+		$(USER_OBJ) $(TESTLIB_OBJ) $(LDFLAGS) $(LDLIBS) -lcmocka -o $@
+
+$(BUILD)/tests/test_%: tests/bpf/test_%.c $(USER_OBJ) $(TESTLIB_OBJ) $(SKEL) | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) -std=gnu11 $(CFLAGS) $(WARN) $(CPPFLAGS) -Itests/lib $(DEPFLAGS) $< \
+		$(USER_OBJ) $(TESTLIB_OBJ) $(LDFLAGS) $(LDLIBS) -lcmocka -o $@
+
+$(BUILD)/tests/tools/%: tests/tools/%.c $(TESTLIB_OBJ) | $(BUILD)/tests/tools
+	$(call msg,CC,$@)
+	$(Q)$(CC) -std=gnu11 $(CFLAGS) $(WARN) $(CPPFLAGS) -Itests/lib $(DEPFLAGS) $< \
+		$(TESTLIB_OBJ) $(LDFLAGS) -lpcap -o $@
+
+-include $(wildcard $(BUILD)/*.d $(BUILD)/user/*.d $(BUILD)/tests/*.d $(BUILD)/tests/lib/*.d \
+	$(BUILD)/tests/tools/*.d)
+
+# --- run and test -----------------------------------------------------------------------
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	./$(BUILD)/wirelens $(ARGS)
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) tests/run-all.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) tests/bench/run.sh
+
+install: $(BIN)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/wirelens
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/wirelens
+
+clean:
+	rm -rf build
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h.tmp
+	mv vmlinux.h.tmp vmlinux.h
+
+FORMAT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^vmlinux.h$$')
+
+format:
+	clang-format -i $(FORMAT_SRC)
+
+format-check:
+	@clang-format --dry-run --Werror $(FORMAT_SRC) && echo "format-check: clean"

@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The one packet parser, compiled for -target bpf (XDP/TC) and for the host (pcap path).
+ *
+ * Cursor style: every step checks that the bytes it reads lie before the end of the frame and
+ * returns the next protocol (an EtherType or an IP protocol number) or a negative value when
+ * the frame ends early. Only byte loads are used, so there are no alignment or endianness
+ * assumptions. Header layouts: Ethernet/802.1Q (IEEE 802.1Q), ARP (RFC 826), IPv4 (RFC 791),
+ * IPv6 and its extension headers (RFC 8200), TCP (RFC 9293), UDP (RFC 768), ICMP (RFC 792),
+ * ICMPv6 (RFC 4443).
+ */
+#ifndef WIRELENS_PARSE_H
+#define WIRELENS_PARSE_H
+
+#include "wirelens.h"
+
+/* Loops below have constant bounds; unroll them for BPF, leave them to the host compiler. */
+#ifdef __bpf__
+#define WL_UNROLL _Pragma("unroll")
+#else
+#define WL_UNROLL
+#endif
+
+#ifndef WL_INLINE
+#define WL_INLINE static inline __attribute__((always_inline))
+#endif
+
+#define WL_ETH_HLEN	      14
+#define WL_ETH_P_IPV4	      0x0800
+#define WL_ETH_P_ARP	      0x0806
+#define WL_ETH_P_8021Q	      0x8100
+#define WL_ETH_P_8021AD	      0x88a8
+#define WL_ETH_P_IPV6	      0x86dd
+#define WL_IPPROTO_HOPOPTS    0
+#define WL_IPPROTO_ICMP	      1
+#define WL_IPPROTO_TCP	      6
+#define WL_IPPROTO_UDP	      17
+#define WL_IPPROTO_ROUTING    43
+#define WL_IPPROTO_FRAGMENT   44
+#define WL_IPPROTO_ICMPV6     58
+#define WL_IPPROTO_NONE	      59
+#define WL_IPPROTO_DSTOPTS    60
+/* At most this many VLAN tags and IPv6 extension headers are walked. */
+#define WL_MAX_VLAN	      2
+#define WL_MAX_IPV6_EXT	      8
+
+/* wl_pkt.flags */
+#define WL_PF_TRUNCATED	      0x01 /* a header the frame announces is cut short */
+#define WL_PF_MALFORMED	      0x02 /* a header field is inconsistent (bad version, length) */
+#define WL_PF_FRAGMENT	      0x04 /* an IPv4/IPv6 fragment (first or later) */
+#define WL_PF_LATER_FRAGMENT  0x08 /* a fragment with a non-zero offset: no L4 header */
+
+/* The result of parsing one frame. Addresses: IPv4 in the first 4 bytes, the rest zero. */
+struct wl_pkt {
+	__u8 l3;	  /* enum wl_l3 */
+	__u8 l4;	  /* enum wl_l4 */
+	__u8 app;	  /* enum wl_app */
+	__u8 flags;	  /* WL_PF_* */
+	__u8 ip_proto;	  /* IP protocol number after extension headers (valid when l3 is IP) */
+	__u8 vlan_depth;  /* number of VLAN tags skipped */
+	__u8 tcp_flags;	  /* TCP flags byte, when the TCP header is present */
+	__u8 icmp_type;	  /* ICMP/ICMPv6 type, when present */
+	__u16 ethertype;  /* EtherType after VLAN tags (0 when unknown) */
+	__u16 vlan_id;	  /* VID of the outermost tag */
+	__u16 sport;	  /* host byte order; 0 when not TCP/UDP */
+	__u16 dport;
+	__u16 l3_off;	  /* offset of the network header in the frame */
+	__u16 l4_off;	  /* offset of the transport header (0 when not reached) */
+	__u16 payload_off; /* offset of the transport payload (0 when not reached) */
+	__u16 ip_len;	  /* IP datagram length from the header (IPv6: payload + 40) */
+	__u8 saddr[16];
+	__u8 daddr[16];
+};
+
+struct wl_cursor {
+	const __u8 *start;
+	const __u8 *pos;
+	const __u8 *end;
+};
+
+WL_INLINE __u16 wl_get16(const __u8 *p)
+{
+	return (__u16)((p[0] << 8) | p[1]);
+}
+
+/* Skip up to WL_MAX_VLAN 802.1Q/802.1ad tags. Returns the inner EtherType or -1. */
+WL_INLINE int wl_parse_vlan(struct wl_cursor *c, struct wl_pkt *p, int proto)
+{
+	const __u8 *h;
+
+	WL_UNROLL
+	for (int i = 0; i < WL_MAX_VLAN; i++) {
+		if (proto != WL_ETH_P_8021Q && proto != WL_ETH_P_8021AD)
+			break;
+		h = c->pos;
+		if (h + 4 > c->end)
+			return -1;
+		if (i == 0)
+			p->vlan_id = wl_get16(h) & 0x0fff;
+		p->vlan_depth++;
+		proto = wl_get16(h + 2);
+		c->pos = h + 4;
+	}
+	return proto;
+}
+
+/* Ethernet header (IEEE 802.3). Returns its EtherType/length field or -1. */
+WL_INLINE int wl_parse_eth(struct wl_cursor *c)
+{
+	const __u8 *h = c->pos;
+
+	if (h + WL_ETH_HLEN > c->end)
+		return -1;
+	c->pos = h + WL_ETH_HLEN;
+	return wl_get16(h + 12);
+}
+
+/* IPv4 header with options. Returns the IP protocol number, or -1 if the header is short. */
+WL_INLINE int wl_parse_ipv4(struct wl_cursor *c, struct wl_pkt *p)
+{
+	const __u8 *h = c->pos;
+	__u32 hlen;
+	__u16 frag;
+
+	if (h + 20 > c->end)
+		return -1;
+	if ((h[0] >> 4) != 4) {
+		p->flags |= WL_PF_MALFORMED;
+		return -1;
+	}
+	p->ip_proto = h[9];
+	p->ip_len = wl_get16(h + 2);
+	__builtin_memcpy(p->saddr, h + 12, 4);
+	__builtin_memcpy(p->daddr, h + 16, 4);
+	hlen = (h[0] & 0x0f) * 4;
+	if (hlen < 20 || p->ip_len < hlen) {
+		p->flags |= WL_PF_MALFORMED;
+		return -2;
+	}
+	frag = wl_get16(h + 6);
+	if (frag & 0x3fff) /* MF set or offset non-zero */
+		p->flags |= WL_PF_FRAGMENT;
+	if (frag & 0x1fff)
+		p->flags |= WL_PF_LATER_FRAGMENT;
+	if (h + hlen > c->end) {
+		p->flags |= WL_PF_TRUNCATED;
+		return -2;
+	}
+	c->pos = h + hlen;
+	return h[9];
+}
+
+WL_INLINE int wl_ipv6_is_ext(int nh)
+{
+	return nh == WL_IPPROTO_HOPOPTS || nh == WL_IPPROTO_ROUTING ||
+	       nh == WL_IPPROTO_FRAGMENT || nh == WL_IPPROTO_DSTOPTS;
+}
+
+/*
+ * IPv6 header and extension headers (hop-by-hop, routing, fragment, destination options).
+ * Returns the upper-layer protocol number (the fragment header's Next Header for fragments),
+ * or -1 if the fixed header is short. Sets ip_proto even when a later header is cut short.
+ */
+WL_INLINE int wl_parse_ipv6(struct wl_cursor *c, struct wl_pkt *p)
+{
+	const __u8 *h = c->pos;
+	int nh;
+
+	if (h + 40 > c->end)
+		return -1;
+	if ((h[0] >> 4) != 6) {
+		p->flags |= WL_PF_MALFORMED;
+		return -1;
+	}
+	nh = h[6];
+	p->ip_len = wl_get16(h + 4) + 40;
+	__builtin_memcpy(p->saddr, h + 8, 16);
+	__builtin_memcpy(p->daddr, h + 24, 16);
+	c->pos = h + 40;
+
+	WL_UNROLL
+	for (int i = 0; i < WL_MAX_IPV6_EXT; i++) {
+		if (!wl_ipv6_is_ext(nh))
+			break;
+		h = c->pos;
+		if (h + 8 > c->end) {
+			p->ip_proto = (__u8)nh;
+			p->flags |= WL_PF_TRUNCATED;
+			return -2;
+		}
+		if (nh == WL_IPPROTO_FRAGMENT) {
+			p->flags |= WL_PF_FRAGMENT;
+			if (wl_get16(h + 2) & 0xfff8)
+				p->flags |= WL_PF_LATER_FRAGMENT;
+			nh = h[0];
+			c->pos = h + 8;
+			if (p->flags & WL_PF_LATER_FRAGMENT) {
+				/* No further headers in a later fragment: count by its Next Header. */
+				p->ip_proto = (__u8)nh;
+				return -2;
+			}
+			continue;
+		}
+		nh = h[0];
+		c->pos = h + ((__u32)h[1] + 1) * 8;
+	}
+	p->ip_proto = (__u8)nh;
+	if (wl_ipv6_is_ext(nh)) {
+		/* Deeper chain than we walk: the upper-layer protocol is unknown. */
+		p->flags |= WL_PF_MALFORMED;
+		return -2;
+	}
+	return nh;
+}
+
+/* TCP, UDP, ICMP and ICMPv6 headers: ports, flags and type. */
+WL_INLINE void wl_parse_l4(struct wl_cursor *c, struct wl_pkt *p, int proto)
+{
+	const __u8 *h = c->pos;
+	__u32 hlen;
+
+	p->l4_off = (__u16)(h - c->start);
+	if (proto == WL_IPPROTO_TCP) {
+		if (h + 20 > c->end)
+			goto truncated;
+		p->sport = wl_get16(h);
+		p->dport = wl_get16(h + 2);
+		p->tcp_flags = h[13];
+		hlen = (h[12] >> 4) * 4;
+		if (hlen < 20) {
+			p->flags |= WL_PF_MALFORMED;
+			return;
+		}
+		if (h + hlen > c->end)
+			goto truncated;
+		p->payload_off = (__u16)(h + hlen - c->start);
+	} else if (proto == WL_IPPROTO_UDP) {
+		if (h + 8 > c->end)
+			goto truncated;
+		p->sport = wl_get16(h);
+		p->dport = wl_get16(h + 2);
+		p->payload_off = (__u16)(h + 8 - c->start);
+	} else if (proto == WL_IPPROTO_ICMP || proto == WL_IPPROTO_ICMPV6) {
+		if (h + 4 > c->end)
+			goto truncated;
+		p->icmp_type = h[0];
+		p->payload_off = (__u16)(h + 4 - c->start);
+	}
+	return;
+truncated:
+	p->flags |= WL_PF_TRUNCATED;
+}
+
+WL_INLINE __u8 wl_l4_of_proto(int proto)
+{
+	switch (proto) {
+	case WL_IPPROTO_TCP:
+		return WL_L4_TCP;
+	case WL_IPPROTO_UDP:
+		return WL_L4_UDP;
+	case WL_IPPROTO_ICMP:
+		return WL_L4_ICMP;
+	case WL_IPPROTO_ICMPV6:
+		return WL_L4_ICMPV6;
+	default:
+		return WL_L4_OTHER;
+	}
+}
+
+/*
+ * Classify from the network header on, given its EtherType. Used directly by pcap link types
+ * without an Ethernet header (Linux cooked capture, raw IP, BSD loopback).
+ */
+WL_INLINE void wl_parse_l3(struct wl_cursor *c, struct wl_pkt *p, int ethertype)
+{
+	int proto;
+
+	p->ethertype = (__u16)ethertype;
+	p->l3_off = (__u16)(c->pos - c->start);
+	if (ethertype == WL_ETH_P_IPV4) {
+		p->l3 = WL_L3_IPV4;
+		proto = wl_parse_ipv4(c, p);
+	} else if (ethertype == WL_ETH_P_IPV6) {
+		p->l3 = WL_L3_IPV6;
+		proto = wl_parse_ipv6(c, p);
+	} else {
+		if (ethertype == WL_ETH_P_ARP) {
+			p->l3 = WL_L3_ARP;
+			if (c->pos + 8 > c->end)
+				p->flags |= WL_PF_TRUNCATED;
+		}
+		return;
+	}
+
+	if (proto == -1) {
+		/* The fixed IP header itself is missing or not IP: no protocol number. */
+		if (!(p->flags & WL_PF_MALFORMED))
+			p->flags |= WL_PF_TRUNCATED;
+		return;
+	}
+	p->l4 = wl_l4_of_proto(p->ip_proto);
+	if (p->l4 == WL_L4_TCP || p->l4 == WL_L4_UDP)
+		p->app = WL_APP_UNKNOWN;
+	if (proto < 0 || (p->flags & WL_PF_LATER_FRAGMENT))
+		return;
+	wl_parse_l4(c, p, proto);
+}
+
+WL_INLINE void wl_pkt_init(struct wl_pkt *p)
+{
+	__builtin_memset(p, 0, sizeof(*p));
+	p->l3 = WL_L3_OTHER;
+	p->l4 = WL_L4_OTHER;
+	p->app = WL_APP_NONE;
+}
+
+/* After the link header: skip VLAN tags, then classify. */
+WL_INLINE void wl_parse_after_link(struct wl_cursor *c, struct wl_pkt *p, int proto)
+{
+	proto = wl_parse_vlan(c, p, proto);
+	if (proto < 0) {
+		p->flags |= WL_PF_TRUNCATED;
+		return;
+	}
+	if (proto == WL_ETH_P_8021Q || proto == WL_ETH_P_8021AD)
+		return; /* more tags than we skip: counted as other */
+	wl_parse_l3(c, p, proto);
+}
+
+/* Parse an Ethernet frame [data, end). Never fails: what can't be parsed is `other`. */
+WL_INLINE void wl_parse_frame(const void *data, const void *end, struct wl_pkt *p)
+{
+	struct wl_cursor c = {.start = data, .pos = data, .end = end};
+	int proto;
+
+	wl_pkt_init(p);
+	proto = wl_parse_eth(&c);
+	if (proto < 0) {
+		p->flags |= WL_PF_TRUNCATED;
+		return;
+	}
+	wl_parse_after_link(&c, p, proto);
+}
+
+/*
+ * Parse a frame whose link header (of another type: Linux cooked capture, BSD loopback, raw
+ * IP) has been removed: [data, end) starts with what `ethertype` announces, possibly VLAN tags.
+ */
+WL_INLINE void wl_parse_raw(const void *data, const void *end, int ethertype, struct wl_pkt *p)
+{
+	struct wl_cursor c = {.start = data, .pos = data, .end = end};
+
+	wl_pkt_init(p);
+	wl_parse_after_link(&c, p, ethertype);
+}
+
+/* Add one classified frame of `len` bytes to a stats record (non-atomic: per-CPU values). */
+WL_INLINE void wl_stats_add(struct wl_stats *s, const struct wl_pkt *p, __u64 len)
+{
+	struct wl_counter *ctr;
+
+	s->total.packets++;
+	s->total.bytes += len;
+	ctr = wl_stats_l3(s, p->l3);
+	ctr->packets++;
+	ctr->bytes += len;
+	ctr = wl_stats_l4(s, p->l4);
+	ctr->packets++;
+	ctr->bytes += len;
+	ctr = wl_stats_app(s, p->app);
+	ctr->packets++;
+	ctr->bytes += len;
+	if (p->flags & WL_PF_TRUNCATED) {
+		s->truncated.packets++;
+		s->truncated.bytes += len;
+	}
+	if (p->flags & WL_PF_MALFORMED) {
+		s->malformed.packets++;
+		s->malformed.bytes += len;
+	}
+}
+
+#endif /* WIRELENS_PARSE_H */

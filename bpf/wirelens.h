@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The kernel/user contract: enums, counter layouts and map sizes shared by BPF and userspace. */
+#ifndef WIRELENS_H
+#define WIRELENS_H
+
+#ifdef __bpf__
+/* vmlinux.h provides __u8..__u64 for the BPF side. */
+#else
+#include <linux/types.h>
+#endif
+
+/* Direction of a frame. WL_DIR_NONE is used by offline files, which carry no direction. */
+enum wl_dir {
+	WL_DIR_IN = 0,
+	WL_DIR_OUT = 1,
+	WL_DIR_NONE = 2,
+	WL_DIR_MAX = 3,
+};
+
+/* The l3 partition of DESIGN.md. Order matches struct wl_l3_stats. */
+enum wl_l3 {
+	WL_L3_IPV4 = 0,
+	WL_L3_IPV6 = 1,
+	WL_L3_ARP = 2,
+	WL_L3_OTHER = 3,
+	WL_L3_MAX = 4,
+};
+
+/* The l4 partition: by IP protocol number after IPv6 extension headers. */
+enum wl_l4 {
+	WL_L4_TCP = 0,
+	WL_L4_UDP = 1,
+	WL_L4_ICMP = 2,
+	WL_L4_ICMPV6 = 3,
+	WL_L4_OTHER = 4,
+	WL_L4_MAX = 5,
+};
+
+/*
+ * The app partition. Application protocol identification is a later step; until then every
+ * TCP/UDP frame is `unknown` and every other frame is `none`. New values go before WL_APP_MAX
+ * and into struct wl_app_stats in the same order.
+ */
+enum wl_app {
+	WL_APP_NONE = 0,
+	WL_APP_UNKNOWN = 1,
+	WL_APP_MAX = 2,
+};
+
+struct wl_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* Named fields so `bpftool map dump` prints readable records; indexed via wl_stats_l3() etc. */
+struct wl_l3_stats {
+	struct wl_counter ipv4;
+	struct wl_counter ipv6;
+	struct wl_counter arp;
+	struct wl_counter other;
+};
+
+struct wl_l4_stats {
+	struct wl_counter tcp;
+	struct wl_counter udp;
+	struct wl_counter icmp;
+	struct wl_counter icmpv6;
+	struct wl_counter other;
+};
+
+struct wl_app_stats {
+	struct wl_counter none;
+	struct wl_counter unknown;
+};
+
+/*
+ * Value of the wl_stats map (one per direction, per CPU). total, l3, l4 and app each sum to
+ * the same packets/bytes. truncated/malformed count frames whose headers ended early or were
+ * inconsistent; they are still counted in the partitions (by what could be parsed).
+ */
+struct wl_stats {
+	struct wl_counter total;
+	struct wl_l3_stats l3;
+	struct wl_l4_stats l4;
+	struct wl_app_stats app;
+	struct wl_counter truncated;
+	struct wl_counter malformed;
+};
+
+_Static_assert(sizeof(struct wl_counter) == 16, "wl_counter layout");
+_Static_assert(sizeof(struct wl_l3_stats) == WL_L3_MAX * sizeof(struct wl_counter), "l3 layout");
+_Static_assert(sizeof(struct wl_l4_stats) == WL_L4_MAX * sizeof(struct wl_counter), "l4 layout");
+_Static_assert(sizeof(struct wl_app_stats) == WL_APP_MAX * sizeof(struct wl_counter),
+	       "app layout");
+_Static_assert(sizeof(struct wl_stats) == 16 * (1 + WL_L3_MAX + WL_L4_MAX + WL_APP_MAX + 2),
+	       "wl_stats layout");
+
+/* Map and pin names (BPF map names are at most 15 characters). */
+#define WL_MAP_STATS	 "wl_stats"
+#define WL_PIN_ROOT	 "/sys/fs/bpf/wirelens"
+
+static inline struct wl_counter *wl_stats_l3(struct wl_stats *s, unsigned int idx)
+{
+	return &((struct wl_counter *)&s->l3)[idx < WL_L3_MAX ? idx : WL_L3_OTHER];
+}
+
+static inline struct wl_counter *wl_stats_l4(struct wl_stats *s, unsigned int idx)
+{
+	return &((struct wl_counter *)&s->l4)[idx < WL_L4_MAX ? idx : WL_L4_OTHER];
+}
+
+static inline struct wl_counter *wl_stats_app(struct wl_stats *s, unsigned int idx)
+{
+	return &((struct wl_counter *)&s->app)[idx < WL_APP_MAX ? idx : WL_APP_UNKNOWN];
+}
+
+#endif /* WIRELENS_H */

@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: MIT
+/* Command line: the option table below drives both getopt_long and --help. */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wirelens.h"
+#include "log.h"
+#include "util.h"
+
+struct cli_option {
+	const char *name;  /* long name */
+	int short_name;	   /* 0: long only */
+	const char *arg;   /* argument placeholder in --help; NULL: no argument */
+	const char *help;
+	int (*apply)(struct wl_config *cfg, const char *opt, const char *arg);
+};
+
+static int cli_bad_value(const char *opt, const char *arg, const char *what)
+{
+	log_error("invalid value '%s' for %s: %s (see wirelens --help)", arg, opt, what);
+	return -EINVAL;
+}
+
+static int opt_interface(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	if (!arg[0])
+		return cli_bad_value(opt, arg, "expected an interface name");
+	cfg->ifname = arg;
+	return 0;
+}
+
+static int opt_read(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	if (!arg[0])
+		return cli_bad_value(opt, arg, "expected a file name");
+	cfg->file = arg;
+	return 0;
+}
+
+static int opt_count(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	int err = util_parse_u64(arg, 1, UINT64_MAX, &cfg->count);
+
+	if (err)
+		return cli_bad_value(opt, arg, "expected a whole number of packets, at least 1");
+	return 0;
+}
+
+static int opt_duration(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	if (util_parse_seconds(arg, &cfg->duration))
+		return cli_bad_value(opt, arg, "expected a number of seconds greater than 0");
+	return 0;
+}
+
+static int opt_json(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	(void)opt;
+	(void)arg;
+	cfg->json = true;
+	return 0;
+}
+
+static int opt_list(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	(void)opt;
+	(void)arg;
+	cfg->list_interfaces = true;
+	return 0;
+}
+
+static int opt_backend(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	if (!strcmp(arg, "auto"))
+		cfg->backend = WL_BACKEND_AUTO;
+	else if (!strcmp(arg, "xdp"))
+		cfg->backend = WL_BACKEND_XDP;
+	else if (!strcmp(arg, "pcap"))
+		cfg->backend = WL_BACKEND_PCAP;
+	else
+		return cli_bad_value(opt, arg, "expected auto, xdp or pcap");
+	return 0;
+}
+
+static int opt_xdp_mode(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	if (!strcmp(arg, "auto"))
+		cfg->xdp_mode = WL_XDP_MODE_AUTO;
+	else if (!strcmp(arg, "native"))
+		cfg->xdp_mode = WL_XDP_MODE_NATIVE;
+	else if (!strcmp(arg, "generic"))
+		cfg->xdp_mode = WL_XDP_MODE_GENERIC;
+	else
+		return cli_bad_value(opt, arg, "expected auto, native or generic");
+	return 0;
+}
+
+static int opt_pin_path(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	if (arg[0] != '/')
+		return cli_bad_value(opt, arg, "expected an absolute path under a bpf filesystem");
+	cfg->pin_path = arg;
+	return 0;
+}
+
+static int opt_btf(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	if (!arg[0])
+		return cli_bad_value(opt, arg, "expected a BTF file");
+	cfg->btf_path = arg;
+	return 0;
+}
+
+static int opt_verbose(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	(void)opt;
+	(void)arg;
+	cfg->verbose++;
+	return 0;
+}
+
+static int opt_version(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	(void)opt;
+	(void)arg;
+	cfg->show_version = true;
+	return 0;
+}
+
+static int opt_help(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	(void)opt;
+	(void)arg;
+	cfg->show_help = true;
+	return 0;
+}
+
+static const struct cli_option cli_options[] = {
+	{"interface", 'i', "IFACE", "capture live on IFACE (default: the default-route interface)",
+	 opt_interface},
+	{"read", 'r', "FILE", "analyse a pcap or pcapng file instead of capturing live", opt_read},
+	{"count", 'c', "N", "stop after N packets", opt_count},
+	{"duration", 'd', "SECONDS", "stop after SECONDS (live capture)", opt_duration},
+	{"json", 0, NULL, "print the final snapshot as JSON on stdout at exit", opt_json},
+	{"list-interfaces", 'D', NULL, "list the interfaces wirelens can capture on and exit",
+	 opt_list},
+	{"backend", 0, "auto|xdp|pcap",
+	 "capture with XDP/TC, or libpcap; auto falls back to pcap when BPF is unavailable",
+	 opt_backend},
+	{"xdp-mode", 0, "auto|native|generic", "XDP attach mode; auto tries native, then generic",
+	 opt_xdp_mode},
+	{"pin-path", 0, "DIR", "where the BPF maps are pinned (default " WL_PIN_ROOT ")",
+	 opt_pin_path},
+	{"btf", 0, "FILE", "kernel BTF to use when the kernel has none in /sys/kernel/btf",
+	 opt_btf},
+	{"verbose", 'v', NULL, "more messages; -vv also shows libbpf's debug output", opt_verbose},
+	{"version", 'V', NULL, "print the version and exit", opt_version},
+	{"help", 'h', NULL, "print this help and exit", opt_help},
+};
+
+void cli_print_help(FILE *f)
+{
+	char left[64];
+
+	fputs("Usage: wirelens [OPTION]... [FILTER EXPRESSION]\n"
+	      "Count and classify network traffic in the kernel (XDP/TC) or with libpcap.\n"
+	      "\n"
+	      "Options:\n",
+	      f);
+	for (size_t i = 0; i < ARRAY_SIZE(cli_options); i++) {
+		const struct cli_option *o = &cli_options[i];
+		int n;
+
+		if (o->short_name)
+			n = snprintf(left, sizeof(left), "-%c, --%s", o->short_name, o->name);
+		else
+			n = snprintf(left, sizeof(left), "    --%s", o->name);
+		if (o->arg && n > 0 && (size_t)n < sizeof(left))
+			snprintf(left + n, sizeof(left) - n, " %s", o->arg);
+		if (strlen(left) > 28)
+			fprintf(f, "  %s\n  %-28s  %s\n", left, "", o->help);
+		else
+			fprintf(f, "  %-28s  %s\n", left, o->help);
+	}
+	fputs("\n"
+	      "Without -i or -r, wirelens captures on the interface of the default route.\n"
+	      "Exit status: 0 ok, 1 runtime failure, 2 usage error.\n",
+	      f);
+}
+
+/* Join the trailing arguments (the filter expression) with single spaces. */
+static int cli_join_filter(int argc, char **argv, int first, struct wl_config *cfg)
+{
+	size_t len = 0;
+	char *s;
+
+	if (first >= argc)
+		return 0;
+	for (int i = first; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = calloc(1, len + 1);
+	if (!s)
+		return -ENOMEM;
+	for (int i = first; i < argc; i++) {
+		if (i > first)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	cfg->filter = s;
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct wl_config *cfg)
+{
+	struct option longopts[ARRAY_SIZE(cli_options) + 1];
+	char shortopts[2 * ARRAY_SIZE(cli_options) + 2];
+	size_t ns = 0;
+	int c, err;
+
+	memset(longopts, 0, sizeof(longopts));
+	shortopts[ns++] = ':'; /* report a missing argument as ':' */
+	for (size_t i = 0; i < ARRAY_SIZE(cli_options); i++) {
+		const struct cli_option *o = &cli_options[i];
+
+		longopts[i].name = o->name;
+		longopts[i].has_arg = o->arg ? required_argument : no_argument;
+		longopts[i].val = o->short_name ? o->short_name : 0x100 + (int)i;
+		if (o->short_name) {
+			shortopts[ns++] = (char)o->short_name;
+			if (o->arg)
+				shortopts[ns++] = ':';
+		}
+	}
+	shortopts[ns] = '\0';
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		const struct cli_option *o = NULL;
+		char optname[64];
+
+		if (c == '?' || c == ':') {
+			const char *bad = argv[optind - 1];
+
+			if (optopt && optopt < 0x100)
+				snprintf(optname, sizeof(optname), "-%c", optopt);
+			else if (optopt >= 0x100)
+				snprintf(optname, sizeof(optname), "--%s",
+					 cli_options[optopt - 0x100].name);
+			else
+				snprintf(optname, sizeof(optname), "%s", bad);
+			if (c == ':')
+				log_error("option '%s' needs an argument (see wirelens --help)",
+					  optname);
+			else
+				log_error("unrecognized option '%s' (see wirelens --help)", optname);
+			return -EINVAL;
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(cli_options); i++) {
+			if ((cli_options[i].short_name && c == cli_options[i].short_name) ||
+			    c == 0x100 + (int)i) {
+				o = &cli_options[i];
+				break;
+			}
+		}
+		if (!o)
+			return -EINVAL;
+		if (o->short_name)
+			snprintf(optname, sizeof(optname), "-%c/--%s", o->short_name, o->name);
+		else
+			snprintf(optname, sizeof(optname), "--%s", o->name);
+		err = o->apply(cfg, optname, optarg);
+		if (err)
+			return err;
+	}
+	err = cli_join_filter(argc, argv, optind, cfg);
+	if (err)
+		return err;
+	if (cfg->show_help || cfg->show_version)
+		return 0;
+	if (cfg->file && cfg->ifname) {
+		log_error("-i and -r cannot be combined: capture live or read a file");
+		return -EINVAL;
+	}
+	if (cfg->file && cfg->backend == WL_BACKEND_XDP) {
+		log_error("--backend xdp captures live; -r FILE is always read with libpcap");
+		return -EINVAL;
+	}
+	if (cfg->backend == WL_BACKEND_PCAP && cfg->xdp_mode != WL_XDP_MODE_AUTO) {
+		log_error("--xdp-mode applies to the XDP backend, not --backend pcap");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void cli_config_free(struct wl_config *cfg)
+{
+	if (!cfg)
+		return;
+	free(cfg->filter);
+	cfg->filter = NULL;
+}
+
+const char *config_backend_name(enum wl_backend b)
+{
+	switch (b) {
+	case WL_BACKEND_XDP:
+		return "xdp";
+	case WL_BACKEND_PCAP:
+		return "pcap";
+	default:
+		return "auto";
+	}
+}
+
+const char *config_xdp_mode_name(enum wl_xdp_mode m)
+{
+	switch (m) {
+	case WL_XDP_MODE_NATIVE:
+		return "native";
+	case WL_XDP_MODE_GENERIC:
+		return "generic";
+	default:
+		return "auto";
+	}
+}

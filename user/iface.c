@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+/* Network interfaces: the default-route interface, name lookup and the -D listing. */
+#include "iface.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+/* /proc/net/route: "Iface Destination Gateway Flags RefCnt Use Metric Mask ..." in hex. */
+static int iface_default_v4(char buf[IF_NAMESIZE])
+{
+	unsigned long best_metric = ~0ul;
+	char line[512];
+	int found = 0;
+	FILE *f;
+
+	f = fopen("/proc/net/route", "re");
+	if (!f)
+		return -errno;
+	if (!fgets(line, sizeof(line), f)) {
+		fclose(f);
+		return -ENOENT;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char name[64];
+		unsigned long dest, gw, flags, refcnt, use, metric, mask;
+
+		if (sscanf(line, "%63s %lx %lx %lx %lu %lu %lu %lx", name, &dest, &gw, &flags,
+			   &refcnt, &use, &metric, &mask) != 8)
+			continue;
+		if (dest != 0 || mask != 0 || !(flags & 0x1) /* RTF_UP */)
+			continue;
+		if (strlen(name) >= IF_NAMESIZE || metric >= best_metric)
+			continue;
+		best_metric = metric;
+		strcpy(buf, name);
+		found = 1;
+	}
+	fclose(f);
+	return found ? 0 : -ENOENT;
+}
+
+/* /proc/net/ipv6_route: "dest plen src plen nexthop metric refcnt use flags iface". */
+static int iface_default_v6(char buf[IF_NAMESIZE])
+{
+	unsigned long best_metric = ~0ul;
+	char line[512];
+	int found = 0;
+	FILE *f;
+
+	f = fopen("/proc/net/ipv6_route", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char dest[40], src[40], nh[40], name[64];
+		unsigned int plen, splen;
+		unsigned long metric, refcnt, use, flags;
+
+		if (sscanf(line, "%39s %x %39s %x %39s %lx %lx %lx %lx %63s", dest, &plen, src,
+			   &splen, nh, &metric, &refcnt, &use, &flags, name) != 10)
+			continue;
+		if (plen != 0 || strspn(dest, "0") != 32 || !strcmp(name, "lo"))
+			continue;
+		if (!(flags & 0x1) || (flags & 0x200) /* RTF_REJECT */)
+			continue;
+		if (strlen(name) >= IF_NAMESIZE || metric >= best_metric)
+			continue;
+		best_metric = metric;
+		strcpy(buf, name);
+		found = 1;
+	}
+	fclose(f);
+	return found ? 0 : -ENOENT;
+}
+
+int iface_default_route(char buf[IF_NAMESIZE])
+{
+	if (!iface_default_v4(buf))
+		return 0;
+	if (!iface_default_v6(buf))
+		return 0;
+	return -ENOENT;
+}
+
+int iface_lookup(const char *name, unsigned int *ifindex)
+{
+	unsigned int idx;
+
+	if (strlen(name) >= IF_NAMESIZE) {
+		log_error("interface name '%s' is too long (at most %d characters)", name,
+			  IF_NAMESIZE - 1);
+		return -ENODEV;
+	}
+	idx = if_nametoindex(name);
+	if (!idx) {
+		log_error("no such interface '%s' (list them with wirelens -D)", name);
+		return -ENODEV;
+	}
+	*ifindex = idx;
+	return 0;
+}
+
+static void iface_print_addrs(FILE *f, struct ifaddrs *all, const char *name)
+{
+	for (struct ifaddrs *a = all; a; a = a->ifa_next) {
+		char text[INET6_ADDRSTRLEN];
+		const void *src;
+
+		if (!a->ifa_addr || strcmp(a->ifa_name, name))
+			continue;
+		if (a->ifa_addr->sa_family == AF_INET)
+			src = &((struct sockaddr_in *)a->ifa_addr)->sin_addr;
+		else if (a->ifa_addr->sa_family == AF_INET6)
+			src = &((struct sockaddr_in6 *)a->ifa_addr)->sin6_addr;
+		else
+			continue;
+		if (inet_ntop(a->ifa_addr->sa_family, src, text, sizeof(text)))
+			fprintf(f, " %s", text);
+	}
+}
+
+int iface_list(FILE *f)
+{
+	struct if_nameindex *names, *n;
+	struct ifaddrs *addrs = NULL;
+	char def[IF_NAMESIZE] = "";
+
+	names = if_nameindex();
+	if (!names) {
+		int err = -errno;
+
+		log_error("cannot list interfaces: %s", strerror(-err));
+		return err;
+	}
+	if (getifaddrs(&addrs))
+		addrs = NULL;
+	iface_default_route(def);
+	for (n = names; n->if_index; n++) {
+		unsigned int flags = 0;
+
+		for (struct ifaddrs *a = addrs; a; a = a->ifa_next) {
+			if (!strcmp(a->ifa_name, n->if_name)) {
+				flags = a->ifa_flags;
+				break;
+			}
+		}
+		fprintf(f, "%u.%s [%s%s%s]", n->if_index, n->if_name, flags & IFF_UP ? "Up" : "Down",
+			flags & IFF_LOOPBACK ? ", Loopback" : "",
+			!strcmp(def, n->if_name) ? ", Default route" : "");
+		iface_print_addrs(f, addrs, n->if_name);
+		fputc('\n', f);
+	}
+	if (addrs)
+		freeifaddrs(addrs);
+	if_freenameindex(names);
+	return 0;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/* The XDP/TC backend: load the BPF object, pin its maps, attach, read counters, detach. */
+#ifndef WL_LOADER_H
+#define WL_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "snapshot.h"
+
+struct loader;
+
+struct loader_opts {
+	const char *ifname;
+	unsigned int ifindex;
+	enum wl_xdp_mode xdp_mode;
+	const char *pin_path; /* directory on a bpf filesystem */
+	const char *btf_path; /* NULL: the kernel's own BTF */
+};
+
+/*
+ * Check that this process may load XDP programs. Returns 0, or a negative errno with a
+ * human-readable reason in `why` (used by --backend auto to choose libpcap instead).
+ */
+int loader_probe(char *why, size_t whylen);
+
+/*
+ * Load, pin and attach. On failure prints one line naming the problem and the fix, undoes
+ * everything it did, and returns a negative errno (NULL in *out).
+ */
+int loader_start(const struct loader_opts *opts, struct loader **out);
+
+/* Sum the per-CPU counters into snap->dir[]. Returns 0 or a negative errno. */
+int loader_read(struct loader *ld, struct wl_snapshot *snap);
+
+/* Fill the backend fields of snap->source (mode, TC, pin path, continued counters). */
+void loader_describe(const struct loader *ld, struct wl_source *src);
+
+/* Detach in reverse order of attaching and free. Accepts NULL. */
+void loader_stop(struct loader *ld);
+
+#endif

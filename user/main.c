@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: MIT
+/* wirelens: parse arguments, pick a backend, count until told to stop, print the snapshot. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "iface.h"
+#include "json.h"
+#include "loader.h"
+#include "log.h"
+#include "pcap_source.h"
+#include "poller.h"
+#include "report.h"
+#include "status.h"
+#include "util.h"
+#include "version.h"
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE   2
+
+/* Files at least this large get a progress bar on a terminal. */
+#define PROGRESS_MIN_BYTES (8u << 20)
+#define TICK_MS		   100
+
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t hup_requested;
+static struct pcap_source *signal_pcap;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP) {
+		hup_requested = 1;
+		return;
+	}
+	stop_requested = 1;
+	pcap_source_break(signal_pcap);
+}
+
+/* No SA_RESTART: a blocking poll or sleep returns at once with EINTR. */
+static void setup_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+static int print_output(const struct wl_config *cfg, const struct wl_snapshot *snap)
+{
+	status_clear();
+	if (cfg->json) {
+		char *text = json_render_snapshot(snap);
+
+		if (!text) {
+			log_error("cannot render the JSON snapshot: out of memory");
+			return -ENOMEM;
+		}
+		puts(text);
+		free(text);
+	} else {
+		report_print(stdout, snap);
+	}
+	if (fflush(stdout) || ferror(stdout)) {
+		log_error("cannot write the results to standard output: %s", strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
+
+static int run_file(const struct wl_config *cfg)
+{
+	struct wl_snapshot snap;
+	struct pcap_source *ps;
+	uint64_t pos, size, last_draw = 0;
+	bool progress;
+	int ret, err;
+
+	memset(&snap, 0, sizeof(snap));
+	snap.source.kind = WL_SOURCE_FILE;
+	snap.source.started_real_ns = util_now_real_ns();
+	err = pcap_source_open_file(cfg->file, &ps);
+	if (err)
+		return EXIT_RUNTIME;
+	signal_pcap = ps;
+	setup_signals();
+	pcap_source_describe(ps, &snap.source);
+	pcap_source_progress(ps, &pos, &size);
+	progress = status_enabled() && size >= PROGRESS_MIN_BYTES;
+
+	do {
+		ret = pcap_source_run(ps, &snap, cfg->count, 0);
+		if (progress && ret == 0) {
+			uint64_t now = util_now_mono_ns();
+
+			if (now - last_draw > 200000000ull) {
+				pcap_source_progress(ps, &pos, &size);
+				snapshot_sum_dirs(&snap);
+				status_progress(pos, size, snap.all.total.packets);
+				last_draw = now;
+			}
+		}
+	} while (ret == 0);
+
+	snapshot_sum_dirs(&snap);
+	snap.complete = ret == PCAP_SOURCE_EOF;
+	if (snap.last_ts_ns > snap.first_ts_ns)
+		snap.duration_s = (double)(snap.last_ts_ns - snap.first_ts_ns) / 1e9;
+	if (snap.duration_s > 0) {
+		snap.rates.avg_pps = (double)snap.all.total.packets / snap.duration_s;
+		snap.rates.avg_bps = (double)snap.all.total.bytes * 8 / snap.duration_s;
+	}
+	snap.rates.pps = snap.rates.avg_pps;
+	snap.rates.bps = snap.rates.avg_bps;
+	signal_pcap = NULL;
+	pcap_source_close(ps);
+	err = print_output(cfg, &snap);
+	if (ret < 0 || err)
+		return EXIT_RUNTIME;
+	if (ret == PCAP_SOURCE_STOPPED)
+		log_info("interrupted: counts cover the packets read so far");
+	return 0;
+}
+
+/* Pick the live backend: XDP/TC, or libpcap when asked or when BPF is unavailable. */
+static int start_backend(const struct wl_config *cfg, const char *ifname, unsigned int ifindex,
+			 struct wl_snapshot *snap, struct loader **ld, struct pcap_source **ps)
+{
+	static char reason[256];
+	struct loader_opts lo = {
+		.ifname = ifname,
+		.ifindex = ifindex,
+		.xdp_mode = cfg->xdp_mode,
+		.pin_path = cfg->pin_path ? cfg->pin_path : WL_PIN_ROOT,
+		.btf_path = cfg->btf_path,
+	};
+	bool use_pcap = cfg->backend == WL_BACKEND_PCAP;
+	int err;
+
+	if (cfg->backend != WL_BACKEND_PCAP) {
+		err = loader_probe(reason, sizeof(reason));
+		if (err && cfg->backend == WL_BACKEND_XDP) {
+			log_error("cannot use the XDP backend: %s (or use --backend pcap)",
+				  reason);
+			return err;
+		}
+		if (err) {
+			log_info("using the pcap backend: %s", reason);
+			snap->source.backend_reason = reason;
+			use_pcap = true;
+		}
+	}
+	if (use_pcap) {
+		err = pcap_source_open_live(ifname, ps);
+		if (err)
+			return err;
+		pcap_source_describe(*ps, &snap->source);
+		return 0;
+	}
+	err = loader_start(&lo, ld);
+	if (err)
+		return err;
+	loader_describe(*ld, &snap->source);
+	log_info("counting on '%s' with XDP (%s) and TC egress", ifname, snap->source.xdp_mode);
+	return 0;
+}
+
+static int read_backend(struct loader *ld, struct pcap_source *ps, struct wl_snapshot *snap)
+{
+	int err;
+
+	if (ps) {
+		snapshot_sum_dirs(snap);
+		pcap_source_drops(ps, snap);
+		return 0;
+	}
+	err = loader_read(ld, snap);
+	if (err)
+		log_error("cannot read the counters map: %s", strerror(-err));
+	return err;
+}
+
+static int run_live(const struct wl_config *cfg)
+{
+	char ifname[IF_NAMESIZE];
+	struct wl_snapshot snap;
+	struct loader *ld = NULL;
+	struct pcap_source *ps = NULL;
+	struct poller pl = {0};
+	uint64_t start_ns, last_tick, base_packets;
+	bool status = status_enabled();
+	unsigned int ifindex;
+	int ret = 0, err;
+
+	if (cfg->ifname) {
+		snprintf(ifname, sizeof(ifname), "%s", cfg->ifname);
+	} else if (iface_default_route(ifname)) {
+		log_error("no default route to pick an interface from: name one with -i (list "
+			  "them with wirelens -D)");
+		return EXIT_RUNTIME;
+	}
+	if (iface_lookup(cfg->ifname ? cfg->ifname : ifname, &ifindex))
+		return EXIT_RUNTIME;
+
+	memset(&snap, 0, sizeof(snap));
+	snap.source.kind = WL_SOURCE_LIVE;
+	snap.source.started_real_ns = util_now_real_ns();
+	snprintf(snap.source.ifname, sizeof(snap.source.ifname), "%s", ifname);
+	snap.source.ifindex = ifindex;
+
+	/* Signals first, so that a SIGTERM during setup still runs the teardown below. */
+	setup_signals();
+	err = start_backend(cfg, ifname, ifindex, &snap, &ld, &ps);
+	if (err)
+		return EXIT_RUNTIME;
+	signal_pcap = ps;
+
+	err = read_backend(ld, ps, &snap);
+	start_ns = last_tick = util_now_mono_ns();
+	poller_sample(&pl, &snap, start_ns);
+	base_packets = snap.all.total.packets;
+
+	while (!err && !stop_requested) {
+		uint64_t now;
+
+		if (ps) {
+			ret = pcap_source_run(ps, &snap, cfg->count, TICK_MS);
+			if (ret < 0) {
+				err = ret;
+				break;
+			}
+		} else {
+			struct timespec ts = {0, TICK_MS * 1000000L};
+
+			nanosleep(&ts, NULL);
+		}
+		if (hup_requested) {
+			hup_requested = 0;
+			log_info("SIGHUP: this version has no settings to reload; still running");
+		}
+		now = util_now_mono_ns();
+		if (cfg->count || now - last_tick >= 1000000000ull || ret > 0) {
+			err = read_backend(ld, ps, &snap);
+			if (err)
+				break;
+		}
+		if (now - last_tick >= 1000000000ull) {
+			poller_sample(&pl, &snap, now);
+			last_tick = now;
+			if (status)
+				status_live(&snap);
+		}
+		if (ret == PCAP_SOURCE_LIMIT ||
+		    (cfg->count && snap.all.total.packets - base_packets >= cfg->count))
+			break;
+		if (cfg->duration > 0 && (double)(now - start_ns) / 1e9 >= cfg->duration)
+			break;
+	}
+
+	if (!err)
+		err = read_backend(ld, ps, &snap);
+	if (!err)
+		poller_sample(&pl, &snap, util_now_mono_ns());
+	signal_pcap = NULL;
+	pcap_source_close(ps);
+	loader_stop(ld);
+	if (print_output(cfg, &snap))
+		return EXIT_RUNTIME;
+	return err ? EXIT_RUNTIME : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct wl_config cfg;
+	int ret;
+
+	memset(&cfg, 0, sizeof(cfg));
+	if (cli_parse(argc, argv, &cfg)) {
+		cli_config_free(&cfg);
+		return EXIT_USAGE;
+	}
+	log_set_level(WL_LOG_INFO + cfg.verbose);
+	log_setup_libbpf();
+	if (cfg.show_help) {
+		cli_print_help(stdout);
+		ret = 0;
+	} else if (cfg.show_version) {
+		printf("wirelens %s\n", WL_VERSION);
+		ret = 0;
+	} else if (cfg.filter) {
+		log_error("filter expressions are not supported yet (got '%s'): remove the "
+			  "trailing arguments to count all traffic",
+			  cfg.filter);
+		ret = EXIT_USAGE;
+	} else if (cfg.list_interfaces) {
+		ret = iface_list(stdout) ? EXIT_RUNTIME : 0;
+	} else if (cfg.file) {
+		ret = run_file(&cfg);
+	} else {
+		ret = run_live(&cfg);
+	}
+	cli_config_free(&cfg);
+	return ret;
+}

@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The libpcap backend. Live: two handles on the interface, one per direction
+ * (pcap_setdirection), polled together. Files: pcap and pcapng through libpcap, with the link
+ * types below mapped onto the shared parser. Bytes are the original frame length (frame.len).
+ */
+#include "pcap_source.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <net/if.h>
+#include <sys/stat.h>
+
+#include <pcap/pcap.h>
+
+#include "log.h"
+#include "parse.h"
+#include "util.h"
+
+/* Link types that libpcap may not define on every platform. */
+#ifndef DLT_LINUX_SLL2
+#define DLT_LINUX_SLL2 276
+#endif
+#ifndef DLT_IPV4
+#define DLT_IPV4 228
+#endif
+#ifndef DLT_IPV6
+#define DLT_IPV6 229
+#endif
+
+#define PCAP_SOURCE_SNAPLEN 65535
+#define PCAP_SOURCE_BUFSIZE (16 << 20)
+
+struct pcap_handle {
+	pcap_t *p;
+	enum wl_dir dir;
+	int fd;
+};
+
+struct pcap_source {
+	struct pcap_handle h[2];
+	int nh;
+	bool live;
+	char ifname[IF_NAMESIZE];
+	char path[4096];
+	int linktype;
+	uint64_t file_size;
+	bool pcapng;
+	volatile sig_atomic_t stop;
+	/* Per-run state used by the packet callback. */
+	struct wl_snapshot *snap;
+	enum wl_dir cur_dir;
+	uint64_t limit;
+	uint64_t counted; /* packets counted by this source */
+	uint64_t caplen_over_len;
+	/* Offline peak rates: packets and bytes in the current second of capture time. */
+	uint64_t sec, sec_packets, sec_bytes;
+};
+
+static int pcap_source_alloc(struct pcap_source **out)
+{
+	*out = calloc(1, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	return 0;
+}
+
+static int pcap_open_live_dir(const char *ifname, pcap_direction_t pdir, struct pcap_handle *h)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	int ret;
+
+	h->p = pcap_create(ifname, errbuf);
+	if (!h->p) {
+		log_error("cannot capture on '%s': %s", ifname, errbuf);
+		return -ENODEV;
+	}
+	pcap_set_snaplen(h->p, PCAP_SOURCE_SNAPLEN);
+	pcap_set_promisc(h->p, 0);
+	pcap_set_timeout(h->p, 50);
+	pcap_set_buffer_size(h->p, PCAP_SOURCE_BUFSIZE);
+	ret = pcap_activate(h->p);
+	if (ret < 0) {
+		const char *msg = pcap_geterr(h->p);
+
+		switch (ret) {
+		case PCAP_ERROR_PERM_DENIED:
+			log_error("no permission to capture on '%s' (run as root or grant "
+				  "CAP_NET_RAW,CAP_NET_ADMIN)",
+				  ifname);
+			return -EPERM;
+		case PCAP_ERROR_NO_SUCH_DEVICE:
+			log_error("no such interface '%s' (list them with wirelens -D)", ifname);
+			return -ENODEV;
+		case PCAP_ERROR_IFACE_NOT_UP:
+			log_error("interface '%s' is down (bring it up with 'ip link set dev %s "
+				  "up')",
+				  ifname, ifname);
+			return -ENETDOWN;
+		default:
+			log_error("cannot capture on '%s': %s", ifname, msg);
+			return -EIO;
+		}
+	}
+	if (ret > 0)
+		log_warn("capture on '%s': %s", ifname, pcap_statustostr(ret));
+	if (pcap_setdirection(h->p, pdir)) {
+		log_error("cannot select the capture direction on '%s': %s", ifname,
+			  pcap_geterr(h->p));
+		return -EIO;
+	}
+	if (pcap_setnonblock(h->p, 1, errbuf)) {
+		log_error("cannot make the capture on '%s' non-blocking: %s", ifname, errbuf);
+		return -EIO;
+	}
+	h->fd = pcap_get_selectable_fd(h->p);
+	if (h->fd < 0) {
+		log_error("capture on '%s' has no pollable descriptor", ifname);
+		return -EIO;
+	}
+	return 0;
+}
+
+int pcap_source_open_live(const char *ifname, struct pcap_source **out)
+{
+	struct pcap_source *ps;
+	int err;
+
+	err = pcap_source_alloc(&ps);
+	if (err)
+		return err;
+	ps->live = true;
+	snprintf(ps->ifname, sizeof(ps->ifname), "%s", ifname);
+	ps->h[0].dir = WL_DIR_IN;
+	ps->h[1].dir = WL_DIR_OUT;
+	ps->nh = 2;
+	err = pcap_open_live_dir(ifname, PCAP_D_IN, &ps->h[0]);
+	if (!err)
+		err = pcap_open_live_dir(ifname, PCAP_D_OUT, &ps->h[1]);
+	if (!err) {
+		ps->linktype = pcap_datalink(ps->h[0].p);
+		if (ps->linktype != DLT_EN10MB && ps->linktype != DLT_RAW &&
+		    ps->linktype != DLT_LINUX_SLL && ps->linktype != DLT_NULL) {
+			log_error("interface '%s' has link type %s, which wirelens does not "
+				  "decode",
+				  ifname, pcap_datalink_val_to_name(ps->linktype));
+			err = -EPROTONOSUPPORT;
+		}
+	}
+	if (err) {
+		pcap_source_close(ps);
+		return err;
+	}
+	*out = ps;
+	return 0;
+}
+
+static bool pcap_linktype_supported(int lt)
+{
+	switch (lt) {
+	case DLT_EN10MB:
+	case DLT_LINUX_SLL:
+	case DLT_LINUX_SLL2:
+	case DLT_RAW:
+	case DLT_IPV4:
+	case DLT_IPV6:
+	case DLT_NULL:
+	case DLT_LOOP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+int pcap_source_open_file(const char *path, struct pcap_source **out)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	struct pcap_source *ps;
+	struct stat st;
+	int err;
+
+	if (stat(path, &st)) {
+		err = -errno;
+		log_error("cannot read '%s': %s", path, strerror(-err));
+		return err;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		log_error("cannot read '%s': it is a directory, not a pcap file", path);
+		return -EISDIR;
+	}
+	err = pcap_source_alloc(&ps);
+	if (err)
+		return err;
+	snprintf(ps->path, sizeof(ps->path), "%s", path);
+	ps->file_size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+	ps->h[0].dir = WL_DIR_NONE;
+	ps->nh = 1;
+	ps->h[0].p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO,
+							     errbuf);
+	if (!ps->h[0].p) {
+		log_error("cannot read '%s': %s (expected a pcap or pcapng capture file)", path,
+			  errbuf);
+		pcap_source_close(ps);
+		return -EINVAL;
+	}
+	ps->linktype = pcap_datalink(ps->h[0].p);
+	if (!pcap_linktype_supported(ps->linktype)) {
+		const char *name = pcap_datalink_val_to_name(ps->linktype);
+
+		log_error("cannot read '%s': link type %s (%d) is not supported (wirelens decodes "
+			  "Ethernet, Linux cooked capture, raw IP and BSD loopback)",
+			  path, name ? name : "unknown", ps->linktype);
+		pcap_source_close(ps);
+		return -EPROTONOSUPPORT;
+	}
+	/* libpcap hides the format; the first four bytes tell: pcapng starts with 0x0a0d0d0a. */
+	{
+		FILE *f = fopen(path, "rb");
+		unsigned char magic[4] = {0};
+
+		if (f) {
+			if (fread(magic, 1, 4, f) == 4)
+				ps->pcapng = magic[0] == 0x0a && magic[1] == 0x0d &&
+					     magic[2] == 0x0d && magic[3] == 0x0a;
+			fclose(f);
+		}
+	}
+	*out = ps;
+	return 0;
+}
+
+/* Family values of DLT_NULL/DLT_LOOP headers: AF_INET is 2 everywhere, AF_INET6 varies. */
+static int pcap_null_ethertype(__u32 family)
+{
+	if (family == 2)
+		return WL_ETH_P_IPV4;
+	if (family == 10 || family == 24 || family == 28 || family == 30)
+		return WL_ETH_P_IPV6;
+	return 0;
+}
+
+static void pcap_classify(int linktype, const __u8 *data, __u32 caplen, struct wl_pkt *pkt)
+{
+	const __u8 *end = data + caplen;
+	__u32 fam;
+
+	switch (linktype) {
+	case DLT_EN10MB:
+		wl_parse_frame(data, end, pkt);
+		return;
+	case DLT_LINUX_SLL: /* 16-byte header, protocol in the last two bytes */
+		if (caplen < 16)
+			break;
+		wl_parse_raw(data + 16, end, wl_get16(data + 14), pkt);
+		return;
+	case DLT_LINUX_SLL2: /* 20-byte header, protocol in the first two bytes */
+		if (caplen < 20)
+			break;
+		wl_parse_raw(data + 20, end, wl_get16(data), pkt);
+		return;
+	case DLT_RAW:
+	case DLT_IPV4:
+	case DLT_IPV6:
+		if (caplen < 1)
+			break;
+		wl_parse_raw(data, end,
+			     (data[0] >> 4) == 6 ? WL_ETH_P_IPV6
+						 : ((data[0] >> 4) == 4 ? WL_ETH_P_IPV4 : 0),
+			     pkt);
+		return;
+	case DLT_NULL:
+	case DLT_LOOP:
+		if (caplen < 4)
+			break;
+		if (linktype == DLT_LOOP)
+			fam = (__u32)data[0] << 24 | (__u32)data[1] << 16 | data[2] << 8 | data[3];
+		else /* host byte order of the capturing machine: accept either */
+			fam = data[0] ? data[0] : data[3];
+		wl_parse_raw(data + 4, end, pcap_null_ethertype(fam), pkt);
+		return;
+	}
+	wl_pkt_init(pkt);
+	pkt->flags |= WL_PF_TRUNCATED;
+}
+
+/* Fold the finished second of capture time into the peak rates. */
+static void pcap_source_close_second(struct pcap_source *ps)
+{
+	struct wl_rates *r = &ps->snap->rates;
+
+	if ((double)ps->sec_packets > r->peak_pps)
+		r->peak_pps = (double)ps->sec_packets;
+	if ((double)ps->sec_bytes * 8 > r->peak_bps)
+		r->peak_bps = (double)ps->sec_bytes * 8;
+	ps->sec_packets = 0;
+	ps->sec_bytes = 0;
+}
+
+static void pcap_source_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char *data)
+{
+	struct pcap_source *ps = (struct pcap_source *)user;
+	struct wl_snapshot *snap = ps->snap;
+	struct wl_pkt pkt;
+	uint64_t ts;
+
+	pcap_classify(ps->linktype, data, hdr->caplen, &pkt);
+	wl_stats_add(&snap->dir[ps->cur_dir], &pkt, hdr->len);
+	if (hdr->caplen > hdr->len)
+		ps->caplen_over_len++;
+	ps->counted++;
+	if (!ps->live) {
+		/* Nanosecond precision was requested: tv_usec holds nanoseconds. */
+		ts = (uint64_t)hdr->ts.tv_sec * 1000000000ull + (uint64_t)hdr->ts.tv_usec;
+		if (!snap->first_ts_ns || ts < snap->first_ts_ns)
+			snap->first_ts_ns = ts;
+		if (ts > snap->last_ts_ns)
+			snap->last_ts_ns = ts;
+		if (ts / 1000000000ull != ps->sec) {
+			pcap_source_close_second(ps);
+			ps->sec = ts / 1000000000ull;
+		}
+		ps->sec_packets++;
+		ps->sec_bytes += hdr->len;
+	}
+	if (ps->limit && ps->counted >= ps->limit)
+		pcap_breakloop(ps->h[ps->cur_dir == WL_DIR_OUT ? 1 : 0].p);
+}
+
+/* Read up to 4096 packets, then return so that the caller can draw progress. */
+static int pcap_source_run_file(struct pcap_source *ps)
+{
+	pcap_t *p = ps->h[0].p;
+	int n, ret = 0;
+
+	ps->cur_dir = WL_DIR_NONE;
+	if (ps->stop)
+		return PCAP_SOURCE_STOPPED;
+	n = pcap_dispatch(p, 4096, pcap_source_packet, (u_char *)ps);
+	if (n == PCAP_ERROR_BREAK) {
+		ret = ps->limit && ps->counted >= ps->limit ? PCAP_SOURCE_LIMIT
+							    : PCAP_SOURCE_STOPPED;
+	} else if (n < 0) {
+		log_error("cannot read '%s' after %" PRIu64 " packets: %s (the file is damaged "
+			  "or cut short; counts cover the packets before it)",
+			  ps->path, ps->counted, pcap_geterr(p));
+		ret = -EIO;
+	} else if (n == 0) {
+		ret = PCAP_SOURCE_EOF;
+	} else if (ps->limit && ps->counted >= ps->limit) {
+		ret = PCAP_SOURCE_LIMIT;
+	}
+	if (ret)
+		pcap_source_close_second(ps);
+	return ret;
+}
+
+static int pcap_source_run_live(struct pcap_source *ps, int timeout_ms)
+{
+	struct pollfd pfd[2];
+	int ret;
+
+	for (int i = 0; i < ps->nh; i++) {
+		pfd[i].fd = ps->h[i].fd;
+		pfd[i].events = POLLIN;
+		pfd[i].revents = 0;
+	}
+	if (ps->stop)
+		return PCAP_SOURCE_STOPPED;
+	ret = poll(pfd, ps->nh, timeout_ms);
+	if (ret < 0) {
+		if (errno == EINTR)
+			return ps->stop ? PCAP_SOURCE_STOPPED : 0;
+		ret = -errno;
+		log_error("cannot poll the capture on '%s': %s", ps->ifname, strerror(-ret));
+		return ret;
+	}
+	/* Read both handles even without POLLIN: TPACKET_V3 blocks may be ready on timeout. */
+	for (int i = 0; i < ps->nh; i++) {
+		int n;
+
+		ps->cur_dir = ps->h[i].dir;
+		n = pcap_dispatch(ps->h[i].p, -1, pcap_source_packet, (u_char *)ps);
+		if (n == PCAP_ERROR_BREAK) {
+			if (ps->limit && ps->counted >= ps->limit)
+				return PCAP_SOURCE_LIMIT;
+			return PCAP_SOURCE_STOPPED;
+		}
+		if (n < 0) {
+			log_error("capture on '%s' failed: %s", ps->ifname,
+				  pcap_geterr(ps->h[i].p));
+			return -EIO;
+		}
+		if (pfd[i].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+			log_error("capture on '%s' failed: the interface went away or down",
+				  ps->ifname);
+			return -ENODEV;
+		}
+	}
+	return ps->stop ? PCAP_SOURCE_STOPPED : 0;
+}
+
+int pcap_source_run(struct pcap_source *ps, struct wl_snapshot *snap, uint64_t limit,
+		    int timeout_ms)
+{
+	ps->snap = snap;
+	ps->limit = limit;
+	if (ps->live)
+		return pcap_source_run_live(ps, timeout_ms);
+	return pcap_source_run_file(ps);
+}
+
+void pcap_source_drops(struct pcap_source *ps, struct wl_snapshot *snap)
+{
+	struct wl_drops d = {0};
+
+	if (!ps->live)
+		return;
+	for (int i = 0; i < ps->nh; i++) {
+		struct pcap_stat st;
+
+		if (pcap_stats(ps->h[i].p, &st))
+			continue;
+		d.pcap_received += st.ps_recv;
+		d.pcap_kernel += st.ps_drop;
+		d.pcap_ifdrop += st.ps_ifdrop;
+	}
+	snap->drops = d;
+}
+
+void pcap_source_describe(const struct pcap_source *ps, struct wl_source *src)
+{
+	const char *lt = pcap_datalink_val_to_name(ps->linktype);
+
+	src->backend = "pcap";
+	src->linktype = lt ? lt : "unknown";
+	if (ps->live) {
+		snprintf(src->ifname, sizeof(src->ifname), "%s", ps->ifname);
+	} else {
+		src->kind = WL_SOURCE_FILE;
+		src->file = ps->path;
+		src->file_format = ps->pcapng ? "pcapng" : "pcap";
+	}
+}
+
+void pcap_source_progress(const struct pcap_source *ps, uint64_t *pos, uint64_t *size)
+{
+	FILE *f;
+	long off;
+
+	*pos = 0;
+	*size = ps->file_size;
+	if (ps->live || !ps->h[0].p)
+		return;
+	f = pcap_file(ps->h[0].p);
+	off = f ? ftell(f) : -1;
+	if (off > 0)
+		*pos = (uint64_t)off;
+}
+
+void pcap_source_break(struct pcap_source *ps)
+{
+	if (!ps)
+		return;
+	ps->stop = 1;
+	for (int i = 0; i < ps->nh; i++)
+		if (ps->h[i].p)
+			pcap_breakloop(ps->h[i].p);
+}
+
+void pcap_source_close(struct pcap_source *ps)
+{
+	if (!ps)
+		return;
+	if (ps->caplen_over_len)
+		log_warn("'%s': %" PRIu64 " records claim more captured bytes than the frame had; "
+			 "counted with their original length",
+			 ps->path, ps->caplen_over_len);
+	for (int i = 0; i < 2; i++)
+		if (ps->h[i].p)
+			pcap_close(ps->h[i].p);
+	free(ps);
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/* The one snapshot every output renders: cumulative counters, rates, drops and the source. */
+#ifndef WL_SNAPSHOT_H
+#define WL_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "wirelens.h"
+
+enum wl_source_kind {
+	WL_SOURCE_LIVE = 0,
+	WL_SOURCE_FILE,
+};
+
+struct wl_source {
+	enum wl_source_kind kind;
+	const char *backend;	  /* "xdp" or "pcap" */
+	const char *backend_reason; /* why auto chose this backend; NULL if requested */
+	char ifname[32];
+	unsigned int ifindex;
+	const char *xdp_mode;	  /* "native" or "generic" (xdp backend) */
+	bool tc_attached;	  /* TC egress program attached (xdp backend) */
+	bool qdisc_created;	  /* we created the clsact qdisc */
+	bool counters_continued;  /* pinned counters from an earlier run were reused */
+	const char *pin_path;	  /* xdp backend */
+	const char *file;	  /* offline */
+	const char *file_format;  /* "pcap" or "pcapng" */
+	const char *linktype;	  /* pcap link-layer type name */
+	uint64_t started_real_ns; /* wall clock when this run started */
+};
+
+struct wl_drops {
+	uint64_t pcap_received; /* pcap_stats ps_recv (live pcap) */
+	uint64_t pcap_kernel;	/* ps_drop: dropped because the buffer was full */
+	uint64_t pcap_ifdrop;	/* ps_ifdrop: dropped by the interface/driver */
+};
+
+struct wl_rates {
+	double pps, bps;	     /* over the last interval */
+	double avg_pps, avg_bps;     /* over the whole run */
+	double peak_pps, peak_bps;   /* highest interval */
+};
+
+struct wl_snapshot {
+	struct wl_stats dir[WL_DIR_MAX]; /* cumulative, per direction */
+	struct wl_stats all;		 /* sum of the directions */
+	struct wl_rates rates;
+	struct wl_drops drops;
+	struct wl_source source;
+	double duration_s;		 /* live: run time; offline: last - first timestamp */
+	uint64_t first_ts_ns, last_ts_ns; /* offline: packet timestamps (0 when none) */
+	bool complete;			 /* offline: the whole file was read */
+};
+
+/* Add src into dst, field by field. */
+void snapshot_stats_add(struct wl_stats *dst, const struct wl_stats *src);
+
+/* Recompute snap->all from snap->dir[]. */
+void snapshot_sum_dirs(struct wl_snapshot *snap);
+
+#endif
