@@ -25,49 +25,49 @@
 #define WL_INLINE static inline __attribute__((always_inline))
 #endif
 
-#define WL_ETH_HLEN	      14
-#define WL_ETH_P_IPV4	      0x0800
-#define WL_ETH_P_ARP	      0x0806
-#define WL_ETH_P_8021Q	      0x8100
-#define WL_ETH_P_8021AD	      0x88a8
-#define WL_ETH_P_IPV6	      0x86dd
-#define WL_IPPROTO_HOPOPTS    0
-#define WL_IPPROTO_ICMP	      1
-#define WL_IPPROTO_TCP	      6
-#define WL_IPPROTO_UDP	      17
-#define WL_IPPROTO_ROUTING    43
-#define WL_IPPROTO_FRAGMENT   44
-#define WL_IPPROTO_ICMPV6     58
-#define WL_IPPROTO_NONE	      59
-#define WL_IPPROTO_DSTOPTS    60
+#define WL_ETH_HLEN	    14
+#define WL_ETH_P_IPV4	    0x0800
+#define WL_ETH_P_ARP	    0x0806
+#define WL_ETH_P_8021Q	    0x8100
+#define WL_ETH_P_8021AD	    0x88a8
+#define WL_ETH_P_IPV6	    0x86dd
+#define WL_IPPROTO_HOPOPTS  0
+#define WL_IPPROTO_ICMP	    1
+#define WL_IPPROTO_TCP	    6
+#define WL_IPPROTO_UDP	    17
+#define WL_IPPROTO_ROUTING  43
+#define WL_IPPROTO_FRAGMENT 44
+#define WL_IPPROTO_ICMPV6   58
+#define WL_IPPROTO_NONE	    59
+#define WL_IPPROTO_DSTOPTS  60
 /* At most this many VLAN tags and IPv6 extension headers are walked. */
-#define WL_MAX_VLAN	      2
-#define WL_MAX_IPV6_EXT	      8
+#define WL_MAX_VLAN	2
+#define WL_MAX_IPV6_EXT 8
 
 /* wl_pkt.flags */
-#define WL_PF_TRUNCATED	      0x01 /* a header the frame announces is cut short */
-#define WL_PF_MALFORMED	      0x02 /* a header field is inconsistent (bad version, length) */
-#define WL_PF_FRAGMENT	      0x04 /* an IPv4/IPv6 fragment (first or later) */
-#define WL_PF_LATER_FRAGMENT  0x08 /* a fragment with a non-zero offset: no L4 header */
+#define WL_PF_TRUNCATED	     0x01 /* a header the frame announces is cut short */
+#define WL_PF_MALFORMED	     0x02 /* a header field is inconsistent (bad version, length) */
+#define WL_PF_FRAGMENT	     0x04 /* an IPv4/IPv6 fragment (first or later) */
+#define WL_PF_LATER_FRAGMENT 0x08 /* a fragment with a non-zero offset: no L4 header */
 
 /* The result of parsing one frame. Addresses: IPv4 in the first 4 bytes, the rest zero. */
 struct wl_pkt {
-	__u8 l3;	  /* enum wl_l3 */
-	__u8 l4;	  /* enum wl_l4 */
-	__u8 app;	  /* enum wl_app */
-	__u8 flags;	  /* WL_PF_* */
-	__u8 ip_proto;	  /* IP protocol number after extension headers (valid when l3 is IP) */
-	__u8 vlan_depth;  /* number of VLAN tags skipped */
-	__u8 tcp_flags;	  /* TCP flags byte, when the TCP header is present */
-	__u8 icmp_type;	  /* ICMP/ICMPv6 type, when present */
-	__u16 ethertype;  /* EtherType after VLAN tags (0 when unknown) */
-	__u16 vlan_id;	  /* VID of the outermost tag */
-	__u16 sport;	  /* host byte order; 0 when not TCP/UDP */
+	__u8 l3;	 /* enum wl_l3 */
+	__u8 l4;	 /* enum wl_l4 */
+	__u8 app;	 /* enum wl_app */
+	__u8 flags;	 /* WL_PF_* */
+	__u8 ip_proto;	 /* IP protocol number after extension headers (valid when l3 is IP) */
+	__u8 vlan_depth; /* number of VLAN tags skipped */
+	__u8 tcp_flags;	 /* TCP flags byte, when the TCP header is present */
+	__u8 icmp_type;	 /* ICMP/ICMPv6 type, when present */
+	__u16 ethertype; /* EtherType after VLAN tags (0 when unknown) */
+	__u16 vlan_id;	 /* VID of the outermost tag */
+	__u16 sport;	 /* host byte order; 0 when not TCP/UDP */
 	__u16 dport;
-	__u16 l3_off;	  /* offset of the network header in the frame */
-	__u16 l4_off;	  /* offset of the transport header (0 when not reached) */
+	__u16 l3_off;	   /* offset of the network header in the frame */
+	__u16 l4_off;	   /* offset of the transport header (0 when not reached) */
 	__u16 payload_off; /* offset of the transport payload (0 when not reached) */
-	__u16 ip_len;	  /* IP datagram length from the header (IPv6: payload + 40) */
+	__u16 ip_len;	   /* IP datagram length from the header (IPv6: payload + 40) */
 	__u8 saddr[16];
 	__u8 daddr[16];
 };
@@ -152,8 +152,8 @@ WL_INLINE int wl_parse_ipv4(struct wl_cursor *c, struct wl_pkt *p)
 
 WL_INLINE int wl_ipv6_is_ext(int nh)
 {
-	return nh == WL_IPPROTO_HOPOPTS || nh == WL_IPPROTO_ROUTING ||
-	       nh == WL_IPPROTO_FRAGMENT || nh == WL_IPPROTO_DSTOPTS;
+	return nh == WL_IPPROTO_HOPOPTS || nh == WL_IPPROTO_ROUTING || nh == WL_IPPROTO_FRAGMENT ||
+	       nh == WL_IPPROTO_DSTOPTS;
 }
 
 /*

@@ -90,14 +90,13 @@ struct wl_stats {
 _Static_assert(sizeof(struct wl_counter) == 16, "wl_counter layout");
 _Static_assert(sizeof(struct wl_l3_stats) == WL_L3_MAX * sizeof(struct wl_counter), "l3 layout");
 _Static_assert(sizeof(struct wl_l4_stats) == WL_L4_MAX * sizeof(struct wl_counter), "l4 layout");
-_Static_assert(sizeof(struct wl_app_stats) == WL_APP_MAX * sizeof(struct wl_counter),
-	       "app layout");
+_Static_assert(sizeof(struct wl_app_stats) == WL_APP_MAX * sizeof(struct wl_counter), "app layout");
 _Static_assert(sizeof(struct wl_stats) == 16 * (1 + WL_L3_MAX + WL_L4_MAX + WL_APP_MAX + 2),
 	       "wl_stats layout");
 
 /* Map and pin names (BPF map names are at most 15 characters). */
-#define WL_MAP_STATS	 "wl_stats"
-#define WL_PIN_ROOT	 "/sys/fs/bpf/wirelens"
+#define WL_MAP_STATS "wl_stats"
+#define WL_PIN_ROOT  "/sys/fs/bpf/wirelens"
 
 static inline struct wl_counter *wl_stats_l3(struct wl_stats *s, unsigned int idx)
 {

@@ -12,9 +12,9 @@
 #include "util.h"
 
 struct cli_option {
-	const char *name;  /* long name */
-	int short_name;	   /* 0: long only */
-	const char *arg;   /* argument placeholder in --help; NULL: no argument */
+	const char *name; /* long name */
+	int short_name;	  /* 0: long only */
+	const char *arg;  /* argument placeholder in --help; NULL: no argument */
 	const char *help;
 	int (*apply)(struct wl_config *cfg, const char *opt, const char *arg);
 };
@@ -257,7 +257,8 @@ int cli_parse(int argc, char **argv, struct wl_config *cfg)
 				log_error("option '%s' needs an argument (see wirelens --help)",
 					  optname);
 			else
-				log_error("unrecognized option '%s' (see wirelens --help)", optname);
+				log_error("unrecognized option '%s' (see wirelens --help)",
+					  optname);
 			return -EINVAL;
 		}
 		for (size_t i = 0; i < ARRAY_SIZE(cli_options); i++) {

@@ -19,20 +19,20 @@ enum wl_xdp_mode {
 };
 
 struct wl_config {
-	const char *ifname;	/* -i; NULL: the default-route interface */
-	const char *file;	/* -r */
-	uint64_t count;		/* -c; 0: no limit */
-	double duration;	/* -d seconds; 0: no limit */
-	bool json;		/* --json */
-	bool list_interfaces;	/* -D */
+	const char *ifname;   /* -i; NULL: the default-route interface */
+	const char *file;     /* -r */
+	uint64_t count;	      /* -c; 0: no limit */
+	double duration;      /* -d seconds; 0: no limit */
+	bool json;	      /* --json */
+	bool list_interfaces; /* -D */
 	bool show_help;
 	bool show_version;
 	enum wl_backend backend;
 	enum wl_xdp_mode xdp_mode;
-	int verbose;		/* number of -v */
-	const char *pin_path;	/* --pin-path; default WL_PIN_ROOT */
-	const char *btf_path;	/* --btf */
-	char *filter;		/* trailing arguments joined by spaces; NULL if none */
+	int verbose;	      /* number of -v */
+	const char *pin_path; /* --pin-path; default WL_PIN_ROOT */
+	const char *btf_path; /* --btf */
+	char *filter;	      /* trailing arguments joined by spaces; NULL if none */
 };
 
 const char *config_backend_name(enum wl_backend b);

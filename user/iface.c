@@ -149,8 +149,8 @@ int iface_list(FILE *f)
 				break;
 			}
 		}
-		fprintf(f, "%u.%s [%s%s%s]", n->if_index, n->if_name, flags & IFF_UP ? "Up" : "Down",
-			flags & IFF_LOOPBACK ? ", Loopback" : "",
+		fprintf(f, "%u.%s [%s%s%s]", n->if_index, n->if_name,
+			flags & IFF_UP ? "Up" : "Down", flags & IFF_LOOPBACK ? ", Loopback" : "",
 			!strcmp(def, n->if_name) ? ", Default route" : "");
 		iface_print_addrs(f, addrs, n->if_name);
 		fputc('\n', f);

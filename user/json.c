@@ -95,8 +95,7 @@ static int json_add_stats(cJSON *obj, const char *protocols_key, const struct wl
 		return -ENOMEM;
 	if (json_add_partition(p, "l3", (const struct wl_counter *)&s->l3, l3_names, WL_L3_MAX) ||
 	    json_add_partition(p, "l4", (const struct wl_counter *)&s->l4, l4_names, WL_L4_MAX) ||
-	    json_add_partition(p, "app", (const struct wl_counter *)&s->app, app_names,
-			       WL_APP_MAX))
+	    json_add_partition(p, "app", (const struct wl_counter *)&s->app, app_names, WL_APP_MAX))
 		return -ENOMEM;
 	return 0;
 }

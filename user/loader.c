@@ -375,7 +375,8 @@ static int loader_attach_tc(struct loader *ld)
 			log_error("the TC egress filter handle 0x%x priority %u on '%s' is used by "
 				  "another program ('%s'); remove it with 'tc filter del dev %s "
 				  "egress'",
-				  LOADER_TC_HANDLE, LOADER_TC_PRIORITY, ld->ifname, name, ld->ifname);
+				  LOADER_TC_HANDLE, LOADER_TC_PRIORITY, ld->ifname, name,
+				  ld->ifname);
 			return -EBUSY;
 		}
 		loader_tc_opts(&hook, &opts, ld->ifindex);

@@ -200,8 +200,8 @@ int pcap_source_open_file(const char *path, struct pcap_source **out)
 	ps->file_size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
 	ps->h[0].dir = WL_DIR_NONE;
 	ps->nh = 1;
-	ps->h[0].p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO,
-							     errbuf);
+	ps->h[0].p =
+		pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!ps->h[0].p) {
 		log_error("cannot read '%s': %s (expected a pcap or pcapng capture file)", path,
 			  errbuf);

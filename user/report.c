@@ -14,8 +14,8 @@ static void report_partition(FILE *f, const char *title, const struct wl_counter
 		double pp = total->packets ? 100.0 * ctr[i].packets / total->packets : 0;
 		double pb = total->bytes ? 100.0 * ctr[i].bytes / total->bytes : 0;
 
-		fprintf(f, "%-10s %14llu %6.2f%% %16llu %6.2f%%\n", names[i],
-			U64(ctr[i].packets), pp, U64(ctr[i].bytes), pb);
+		fprintf(f, "%-10s %14llu %6.2f%% %16llu %6.2f%%\n", names[i], U64(ctr[i].packets),
+			pp, U64(ctr[i].bytes), pb);
 	}
 }
 
@@ -36,17 +36,21 @@ void report_print(FILE *f, const struct wl_snapshot *snap)
 	util_fmt_si(peak, sizeof(peak), snap->rates.peak_bps, "bit/s");
 	fprintf(f, "average %s, peak %s (1 s)\n", avg, peak);
 	if (snap->source.kind == WL_SOURCE_LIVE)
-		fprintf(f, "in: %llu packets, %llu bytes; out: %llu"
-			   " packets, %llu bytes\n",
-			U64(snap->dir[WL_DIR_IN].total.packets), U64(snap->dir[WL_DIR_IN].total.bytes),
-			U64(snap->dir[WL_DIR_OUT].total.packets), U64(snap->dir[WL_DIR_OUT].total.bytes));
+		fprintf(f,
+			"in: %llu packets, %llu bytes; out: %llu"
+			" packets, %llu bytes\n",
+			U64(snap->dir[WL_DIR_IN].total.packets),
+			U64(snap->dir[WL_DIR_IN].total.bytes),
+			U64(snap->dir[WL_DIR_OUT].total.packets),
+			U64(snap->dir[WL_DIR_OUT].total.bytes));
 	report_partition(f, "l3", (const struct wl_counter *)&snap->all.l3, l3, WL_L3_MAX, t);
 	report_partition(f, "l4", (const struct wl_counter *)&snap->all.l4, l4, WL_L4_MAX, t);
 	if (snap->all.truncated.packets || snap->all.malformed.packets)
 		fprintf(f, "\nparse errors: %llu truncated, %llu malformed frames\n",
 			U64(snap->all.truncated.packets), U64(snap->all.malformed.packets));
 	if (snap->drops.pcap_kernel || snap->drops.pcap_ifdrop)
-		fprintf(f, "\ndropped before counting: %llu by the kernel buffer, %llu"
-			   " by the interface\n",
+		fprintf(f,
+			"\ndropped before counting: %llu by the kernel buffer, %llu"
+			" by the interface\n",
 			U64(snap->drops.pcap_kernel), U64(snap->drops.pcap_ifdrop));
 }

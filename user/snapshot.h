@@ -15,7 +15,7 @@ enum wl_source_kind {
 
 struct wl_source {
 	enum wl_source_kind kind;
-	const char *backend;	  /* "xdp" or "pcap" */
+	const char *backend;	    /* "xdp" or "pcap" */
 	const char *backend_reason; /* why auto chose this backend; NULL if requested */
 	char ifname[32];
 	unsigned int ifindex;
@@ -37,9 +37,9 @@ struct wl_drops {
 };
 
 struct wl_rates {
-	double pps, bps;	     /* over the last interval */
-	double avg_pps, avg_bps;     /* over the whole run */
-	double peak_pps, peak_bps;   /* highest interval */
+	double pps, bps;	   /* over the last interval */
+	double avg_pps, avg_bps;   /* over the whole run */
+	double peak_pps, peak_bps; /* highest interval */
 };
 
 struct wl_snapshot {
@@ -48,9 +48,9 @@ struct wl_snapshot {
 	struct wl_rates rates;
 	struct wl_drops drops;
 	struct wl_source source;
-	double duration_s;		 /* live: run time; offline: last - first timestamp */
+	double duration_s;		  /* live: run time; offline: last - first timestamp */
 	uint64_t first_ts_ns, last_ts_ns; /* offline: packet timestamps (0 when none) */
-	bool complete;			 /* offline: the whole file was read */
+	bool complete;			  /* offline: the whole file was read */
 };
 
 /* Add src into dst, field by field. */
