@@ -18,7 +18,7 @@ const volatile __u8 cfg_xdp_frags = 0;
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, WL_DIR_MAX);
-	__type(key, enum wl_dir);
+	__type(key, __u32); /* enum wl_dir; array maps need an integer key in BTF */
 	__type(value, struct wl_stats);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } wl_stats SEC(".maps");

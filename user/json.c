@@ -137,7 +137,7 @@ static int json_add_source(cJSON *root, const struct wl_source *src)
 							 src->counters_continued);
 		}
 	} else {
-		ok = ok && cJSON_AddStringToObject(o, "file", src->file ? src->file : "");
+		ok = ok && cJSON_AddStringToObject(o, "file", src->file);
 		if (ok && src->file_format)
 			ok = cJSON_AddStringToObject(o, "format", src->file_format);
 		if (ok && src->linktype)

@@ -565,7 +565,7 @@ void loader_describe(const struct loader *ld, struct wl_source *src)
 	src->xdp_mode = ld->xdp_attach_mode == XDP_ATTACHED_DRV ? "native" : "generic";
 	src->tc_attached = ld->tc_attached;
 	src->qdisc_created = ld->qdisc_created;
-	src->pin_path = ld->pin_path;
+	snprintf(src->pin_path, sizeof(src->pin_path), "%s", ld->pin_path);
 	src->counters_continued = ld->counters_continued;
 }
 

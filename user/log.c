@@ -53,7 +53,6 @@ static int log_libbpf_print(enum libbpf_print_level level, const char *fmt, va_l
 		return 0;
 	if (level != LIBBPF_DEBUG && log_level < WL_LOG_DEBUG)
 		return 0;
-	fputs("libbpf: ", stderr);
 	return vfprintf(stderr, fmt, ap);
 }
 

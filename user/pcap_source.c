@@ -58,6 +58,13 @@ struct pcap_source {
 	uint64_t limit;
 	uint64_t counted; /* packets counted by this source */
 	uint64_t caplen_over_len;
+	/*
+	 * Classic pcap: file offset after the previous record, to spot records whose caplen
+	 * exceeded the file's snapshot length (libpcap silently cuts them to the snaplen).
+	 */
+	uint64_t rec_end;
+	int snapshot;
+	uint64_t caplen_over_snaplen;
 	/* Offline peak rates: packets and bytes in the current second of capture time. */
 	uint64_t sec, sec_packets, sec_bytes;
 };
@@ -209,6 +216,8 @@ int pcap_source_open_file(const char *path, struct pcap_source **out)
 		return -EINVAL;
 	}
 	ps->linktype = pcap_datalink(ps->h[0].p);
+	ps->snapshot = pcap_snapshot(ps->h[0].p);
+	ps->rec_end = 24; /* classic pcap file header */
 	if (!pcap_linktype_supported(ps->linktype)) {
 		const char *name = pcap_datalink_val_to_name(ps->linktype);
 
@@ -312,6 +321,18 @@ static void pcap_source_packet(u_char *user, const struct pcap_pkthdr *hdr, cons
 	wl_stats_add(&snap->dir[ps->cur_dir], &pkt, hdr->len);
 	if (hdr->caplen > hdr->len)
 		ps->caplen_over_len++;
+	if (!ps->live && !ps->pcapng) {
+		if ((int)hdr->caplen == ps->snapshot && hdr->len > hdr->caplen) {
+			FILE *f = pcap_file(ps->h[0].p);
+			long end = f ? ftell(f) : -1;
+
+			if (end > 0 && (uint64_t)end - ps->rec_end - 16 > hdr->caplen)
+				ps->caplen_over_snaplen++;
+			ps->rec_end = end > 0 ? (uint64_t)end : ps->rec_end + 16 + hdr->caplen;
+		} else {
+			ps->rec_end += 16 + hdr->caplen;
+		}
+	}
 	ps->counted++;
 	if (!ps->live) {
 		/* Nanosecond precision was requested: tv_usec holds nanoseconds. */
@@ -442,7 +463,7 @@ void pcap_source_describe(const struct pcap_source *ps, struct wl_source *src)
 		snprintf(src->ifname, sizeof(src->ifname), "%s", ps->ifname);
 	} else {
 		src->kind = WL_SOURCE_FILE;
-		src->file = ps->path;
+		snprintf(src->file, sizeof(src->file), "%s", ps->path);
 		src->file_format = ps->pcapng ? "pcapng" : "pcap";
 	}
 }
@@ -480,6 +501,11 @@ void pcap_source_close(struct pcap_source *ps)
 		log_warn("'%s': %" PRIu64 " records claim more captured bytes than the frame had; "
 			 "counted with their original length",
 			 ps->path, ps->caplen_over_len);
+	if (ps->caplen_over_snaplen)
+		log_warn("'%s': %" PRIu64 " records are longer than the file's snapshot length "
+			 "(%d bytes) and were cut to it; they are counted with their original "
+			 "length",
+			 ps->path, ps->caplen_over_snaplen, ps->snapshot);
 	for (int i = 0; i < 2; i++)
 		if (ps->h[i].p)
 			pcap_close(ps->h[i].p);

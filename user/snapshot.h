@@ -23,8 +23,8 @@ struct wl_source {
 	bool tc_attached;	  /* TC egress program attached (xdp backend) */
 	bool qdisc_created;	  /* we created the clsact qdisc */
 	bool counters_continued;  /* pinned counters from an earlier run were reused */
-	const char *pin_path;	  /* xdp backend */
-	const char *file;	  /* offline */
+	char pin_path[256];	  /* xdp backend */
+	char file[4096];	  /* offline */
 	const char *file_format;  /* "pcap" or "pcapng" */
 	const char *linktype;	  /* pcap link-layer type name */
 	uint64_t started_real_ns; /* wall clock when this run started */
