@@ -64,19 +64,30 @@ static const char *loader_errstr(int err)
 
 int loader_probe(char *why, size_t whylen)
 {
-	int ret = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_XDP, NULL);
+	/* r0 = XDP_PASS; exit. libbpf's own probe reports "unsupported" for EPERM too. */
+	const struct bpf_insn insns[] = {
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	int fd, err;
 
-	if (ret == 1)
+	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "wl_probe", "GPL", insns, ARRAY_SIZE(insns), NULL);
+	if (fd >= 0) {
+		close(fd);
 		return 0;
-	if (ret == -EPERM || ret == -EACCES)
+	}
+	err = -errno;
+	if (err == -EPERM || err == -EACCES)
 		snprintf(why, whylen,
-			 "loading BPF programs is not permitted (run as root or grant "
-			 "CAP_BPF,CAP_NET_ADMIN,CAP_PERFMON)");
-	else if (ret == 0 || ret == -EINVAL || ret == -ENOSYS || ret == -EOPNOTSUPP)
+			 "loading BPF programs is not permitted: run as root or grant "
+			 "CAP_BPF,CAP_NET_ADMIN,CAP_PERFMON");
+	else if (err == -ENOSYS)
+		snprintf(why, whylen, "this kernel has no BPF support (bpf() is missing)");
+	else if (err == -EINVAL || err == -EOPNOTSUPP)
 		snprintf(why, whylen, "this kernel does not support XDP programs");
 	else
-		snprintf(why, whylen, "BPF is not available: %s", loader_errstr(ret));
-	return ret < 0 ? ret : -EOPNOTSUPP;
+		snprintf(why, whylen, "BPF is not available: %s", loader_errstr(err));
+	return err;
 }
 
 /* Make sure the parent of the pin directory is on a bpf filesystem, mounting it if needed. */

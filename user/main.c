@@ -149,7 +149,7 @@ static int start_backend(const struct wl_config *cfg, const char *ifname, unsign
 	if (cfg->backend != WL_BACKEND_PCAP) {
 		err = loader_probe(reason, sizeof(reason));
 		if (err && cfg->backend == WL_BACKEND_XDP) {
-			log_error("cannot use the XDP backend: %s (or use --backend pcap)", reason);
+			log_error("cannot use the XDP backend: %s; or use --backend pcap", reason);
 			return err;
 		}
 		if (err) {
