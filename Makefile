@@ -81,6 +81,7 @@ help:
 deps:
 	@missing=""; \
 	for p in $(DEB_PKGS); do \
+		if [ $$p = bpftool ] && command -v bpftool >/dev/null; then continue; fi; \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
 			|| missing="$$missing $$p"; \
 	done; \
@@ -90,7 +91,10 @@ deps:
 		fi; \
 		echo "  DEPS    installing:$$missing"; \
 		export DEBIAN_FRONTEND=noninteractive; \
-		apt-get update -qq && \
+		apt-get update -qq || exit 1; \
+		if echo "$$missing" | grep -qw bpftool && ! apt-cache show bpftool >/dev/null 2>&1; then \
+			missing="$$(echo "$$missing" | sed 's/bpftool/linux-tools-common linux-tools-generic/')"; \
+		fi; \
 		apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
 	fi
 

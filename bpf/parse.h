@@ -133,7 +133,8 @@ WL_INLINE int wl_parse_ipv4(struct wl_cursor *c, struct wl_pkt *p)
 	__builtin_memcpy(p->saddr, h + 12, 4);
 	__builtin_memcpy(p->daddr, h + 16, 4);
 	hlen = (h[0] & 0x0f) * 4;
-	if (hlen < 20 || p->ip_len < hlen) {
+	/* Total length 0 is legal for BIG TCP GSO packets on egress: length unknown, not bad. */
+	if (hlen < 20 || (p->ip_len && p->ip_len < hlen)) {
 		p->flags |= WL_PF_MALFORMED;
 		return -2;
 	}
