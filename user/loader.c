@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "log.h"
@@ -57,9 +58,13 @@ struct loader {
 	int ncpus;
 };
 
+/* strerror() that also knows libbpf's own codes (e.g. "Invalid BPF object format"). */
 static const char *loader_errstr(int err)
 {
-	return strerror(err < 0 ? -err : err);
+	static char buf[128];
+
+	libbpf_strerror(err, buf, sizeof(buf));
+	return buf;
 }
 
 int loader_probe(char *why, size_t whylen)
@@ -109,8 +114,14 @@ static int loader_prepare_bpffs(const char *pin_path)
 	if (statfs(parent, &st)) {
 		int err = -errno;
 
-		log_error("cannot use pin path '%s': %s: %s (is the bpf filesystem mounted?)",
-			  pin_path, parent, loader_errstr(err));
+		if (err == -ENOENT && strcmp(parent, "/sys/fs/bpf") != 0)
+			log_error("cannot use pin path '%s': its parent %s does not exist (create "
+				  "it, or use a directory directly below /sys/fs/bpf)",
+				  pin_path, parent);
+		else
+			log_error("cannot use pin path '%s': %s: %s (is the bpf filesystem "
+				  "mounted?)",
+				  pin_path, parent, loader_errstr(err));
 		return err;
 	}
 	if (st.f_type == BPF_FS_MAGIC)
@@ -521,6 +532,20 @@ int loader_start(const struct loader_opts *o, struct loader **out)
 	snprintf(ld->ifname, sizeof(ld->ifname), "%s", o->ifname);
 	snprintf(ld->pin_path, sizeof(ld->pin_path), "%s", o->pin_path);
 
+	if (o->btf_path) {
+		/* libbpf reads the file only when it needs it: check it now, not never. */
+		struct btf *btf = btf__parse(o->btf_path, NULL);
+
+		if (!btf) {
+			err = -errno;
+			log_error("cannot use BTF file '%s': %s (expected a vmlinux image or a raw "
+				  "BTF file, e.g. from /sys/kernel/btf/vmlinux)",
+				  o->btf_path, loader_errstr(err));
+			free(ld);
+			return err;
+		}
+		btf__free(btf);
+	}
 	err = loader_prepare_bpffs(ld->pin_path);
 	if (!err)
 		err = loader_lock_pins(ld);
