@@ -486,13 +486,28 @@ static int loader_start_guard(struct loader *ld)
 		return err;
 	}
 	if (pid == 0) {
-		/* Keep only the read end: the XDP link must die with the daemon, not with us. */
-		int keep = pfd[0];
+		/*
+		 * Keep only the pipe's read end and the pin lock: the XDP link must die with the
+		 * daemon, not with us, and a new daemon must wait until we have cleaned up.
+		 */
+		int lo = min(pfd[0], ld->lock_fd), hi = max(pfd[0], ld->lock_fd);
 
-		if (keep > 3)
-			close_range(3, keep - 1, 0);
-		close_range(keep + 1, ~0u, 0);
-		loader_guard_run(keep, ld->ifindex, ld->tc_prog_id, ld->qdisc_created);
+		if (lo > 3)
+			close_range(3, lo - 1, 0);
+		if (hi > lo + 1)
+			close_range(lo + 1, hi - 1, 0);
+		close_range(hi + 1, ~0u, 0);
+		/* Nor hold the caller's terminal or pipes open. */
+		int null = open("/dev/null", O_RDWR);
+
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+			if (null > 2)
+				close(null);
+		}
+		loader_guard_run(pfd[0], ld->ifindex, ld->tc_prog_id, ld->qdisc_created);
 	}
 	close(pfd[0]);
 	ld->guard_pid = pid;
