@@ -49,17 +49,19 @@ BPFTEST_SRC := $(wildcard tests/bpf/test_*.c)
 BPFTEST_BIN := $(BPFTEST_SRC:tests/bpf/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
+BENCH_SRC := $(wildcard tests/bench/*.c)
+BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/bench/%)
 
 # Debian packages the build, the daemon and the tests need (make deps installs the missing).
 DEB_PKGS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libpcap-dev \
 	libmicrohttpd-dev libcjson-dev libcmocka-dev pkg-config iproute2 tcpdump tshark \
-	tcpreplay jq python3 util-linux procps ethtool iputils-ping
+	tcpreplay jq python3 util-linux procps ethtool iputils-ping bc
 
 .DEFAULT_GOAL := all
-.PHONY: all deps deps-check run test test-unit test-bpf test-golden test-e2e bench install \
+.PHONY: all deps deps-check run test test-unit test-bpf test-golden test-e2e bench bench-quick install \
 	uninstall clean vmlinux format format-check help
 
-all: $(BIN) $(UNIT_BIN) $(BPFTEST_BIN) $(TOOL_BIN)
+all: $(BIN) $(UNIT_BIN) $(BPFTEST_BIN) $(TOOL_BIN) $(BENCH_BIN)
 
 help:
 	@echo 'wirelens make targets:'
@@ -67,7 +69,8 @@ help:
 	@echo '  deps          install the Debian packages needed to build, run and test'
 	@echo '  run           deps + build, then capture on the default-route interface'
 	@echo '  test          deps + build, then run every test (SANITIZE=1: ASan+UBSan build)'
-	@echo '  bench         run the benchmarks in tests/bench/'
+	@echo '  bench         run the benchmarks in tests/bench/ (writes tests/bench/RESULTS.md)'
+	@echo '  bench-quick   the benchmarks with small inputs (under 2 minutes)'
 	@echo '  install       install to $$(DESTDIR)$$(PREFIX) (default /usr/local)'
 	@echo '  clean         remove build/'
 	@echo '  vmlinux       regenerate vmlinux.h from the running kernel'"'"'s BTF'
@@ -100,7 +103,7 @@ deps:
 
 # --- build ------------------------------------------------------------------------------
 
-$(BUILD) $(BUILD)/user $(BUILD)/tests $(BUILD)/tests/lib $(BUILD)/tests/tools:
+$(BUILD) $(BUILD)/user $(BUILD)/tests $(BUILD)/tests/lib $(BUILD)/tests/tools $(BUILD)/tests/bench:
 	$(Q)mkdir -p $@
 
 $(BPF_OBJ): bpf/wirelens.bpf.c vmlinux.h | $(BUILD)
@@ -138,8 +141,12 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(TESTLIB_OBJ) | $(BUILD)/tests/tools
 	$(Q)$(CC) -std=gnu11 $(CFLAGS) $(WARN) $(CPPFLAGS) -Itests/lib $(DEPFLAGS) $< \
 		$(TESTLIB_OBJ) $(LDFLAGS) -lpcap -o $@
 
+$(BUILD)/tests/bench/%: tests/bench/%.c $(SKEL) | $(BUILD)/tests/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) -std=gnu11 $(CFLAGS) $(WARN) $(CPPFLAGS) $(DEPFLAGS) $< $(LDFLAGS) $(LDLIBS) -o $@
+
 -include $(wildcard $(BUILD)/*.d $(BUILD)/user/*.d $(BUILD)/tests/*.d $(BUILD)/tests/lib/*.d \
-	$(BUILD)/tests/tools/*.d)
+	$(BUILD)/tests/tools/*.d $(BUILD)/tests/bench/*.d)
 
 # --- run and test -----------------------------------------------------------------------
 
@@ -154,6 +161,10 @@ test: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) tests/bench/run.sh
+
+bench-quick: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) BENCH_QUICK=1 tests/bench/run.sh
 
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/wirelens

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Kernel cost per packet: BPF_PROG_TEST_RUN of the wirelens XDP program and of an empty
+ * XDP_PASS program (the floor) on the frames of a pcap file, many repeats each.
+ * Prints "floor_ns wirelens_ns" (mean per packet over the frame mix) for the caller to tabulate.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+/* linux/bpf.h and pcap/bpf.h both define struct bpf_insn: keep libbpf's. */
+#define PCAP_DONT_INCLUDE_PCAP_BPF_H
+#include <pcap/pcap.h>
+
+#include "wirelens.skel.h"
+
+#define KCOST_MAX_FRAMES 256
+
+struct frame {
+	unsigned char data[2048];
+	unsigned int len;
+};
+
+static int load_frames(const char *path, struct frame *frames, int max)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *hdr;
+	const unsigned char *data;
+	pcap_t *p;
+	int n = 0;
+
+	p = pcap_open_offline(path, errbuf);
+	if (!p) {
+		fprintf(stderr, "kcost: %s\n", errbuf);
+		return -1;
+	}
+	while (n < max && pcap_next_ex(p, &hdr, &data) == 1) {
+		/* XDP test runs need at least an Ethernet header; skip longer than our buffer. */
+		if (hdr->caplen < 14 || hdr->caplen > sizeof(frames[n].data))
+			continue;
+		memcpy(frames[n].data, data, hdr->caplen);
+		frames[n].len = hdr->caplen;
+		n++;
+	}
+	pcap_close(p);
+	return n;
+}
+
+/* Mean nanoseconds per run of prog_fd over all frames, `repeat` runs each. */
+static double run_mix(int prog_fd, struct frame *frames, int n, unsigned int repeat)
+{
+	unsigned long long total = 0;
+
+	for (int i = 0; i < n; i++) {
+		unsigned char out[2048];
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frames[i].data,
+			    .data_size_in = frames[i].len, .data_out = out,
+			    .data_size_out = sizeof(out), .repeat = repeat);
+
+		if (bpf_prog_test_run_opts(prog_fd, &opts)) {
+			fprintf(stderr, "kcost: test run failed: %s\n", strerror(errno));
+			exit(1);
+		}
+		if (opts.retval != XDP_PASS) {
+			fprintf(stderr, "kcost: program returned %u, not XDP_PASS\n", opts.retval);
+			exit(1);
+		}
+		total += opts.duration; /* mean ns per repetition, measured by the kernel */
+	}
+	return (double)total / n;
+}
+
+int main(int argc, char **argv)
+{
+	const struct bpf_insn pass[] = {
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	static struct frame frames[KCOST_MAX_FRAMES];
+	struct wirelens_bpf *skel;
+	unsigned int repeat;
+	int n, floor_fd;
+	struct bpf_map *map;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: kcost FILE.pcap REPEAT\n");
+		return 2;
+	}
+	repeat = (unsigned int)strtoul(argv[2], NULL, 10);
+	n = load_frames(argv[1], frames, KCOST_MAX_FRAMES);
+	if (n <= 0) {
+		fprintf(stderr, "kcost: no usable frames in %s\n", argv[1]);
+		return 1;
+	}
+	skel = wirelens_bpf__open();
+	if (!skel) {
+		fprintf(stderr, "kcost: cannot open the BPF object\n");
+		return 1;
+	}
+	bpf_object__for_each_map(map, skel->obj)
+		bpf_map__set_pin_path(map, NULL); /* never touch the real pins */
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_get_buff_len, NULL) == 1)
+		skel->rodata->cfg_xdp_frags = 1;
+	if (wirelens_bpf__load(skel)) {
+		fprintf(stderr, "kcost: cannot load the BPF object (root needed)\n");
+		return 1;
+	}
+	floor_fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "kcost_pass", "GPL", pass, 2, NULL);
+	if (floor_fd < 0) {
+		fprintf(stderr, "kcost: cannot load the floor program: %s\n", strerror(errno));
+		return 1;
+	}
+	/* Warm up, then measure alternately so that both see the same machine state. */
+	run_mix(floor_fd, frames, n, repeat / 10 + 1);
+	run_mix(bpf_program__fd(skel->progs.wl_xdp), frames, n, repeat / 10 + 1);
+	printf("%.2f %.2f %d\n", run_mix(floor_fd, frames, n, repeat),
+	       run_mix(bpf_program__fd(skel->progs.wl_xdp), frames, n, repeat), n);
+	close(floor_fd);
+	wirelens_bpf__destroy(skel);
+	return 0;
+}
