@@ -49,6 +49,7 @@
 #define WL_PF_MALFORMED	     0x02 /* a header field is inconsistent (bad version, length) */
 #define WL_PF_FRAGMENT	     0x04 /* an IPv4/IPv6 fragment (first or later) */
 #define WL_PF_LATER_FRAGMENT 0x08 /* a fragment with a non-zero offset: no L4 header */
+#define WL_PF_ADDRS	     0x10 /* saddr/daddr hold the IP addresses */
 
 /* The result of parsing one frame. Addresses: IPv4 in the first 4 bytes, the rest zero. */
 struct wl_pkt {
@@ -132,6 +133,7 @@ WL_INLINE int wl_parse_ipv4(struct wl_cursor *c, struct wl_pkt *p)
 	p->ip_len = wl_get16(h + 2);
 	__builtin_memcpy(p->saddr, h + 12, 4);
 	__builtin_memcpy(p->daddr, h + 16, 4);
+	p->flags |= WL_PF_ADDRS;
 	hlen = (h[0] & 0x0f) * 4;
 	/* Total length 0 is legal for BIG TCP GSO packets on egress: length unknown, not bad. */
 	if (hlen < 20 || (p->ip_len && p->ip_len < hlen)) {
@@ -177,6 +179,7 @@ WL_INLINE int wl_parse_ipv6(struct wl_cursor *c, struct wl_pkt *p)
 	p->ip_len = wl_get16(h + 4) + 40;
 	__builtin_memcpy(p->saddr, h + 8, 16);
 	__builtin_memcpy(p->daddr, h + 24, 16);
+	p->flags |= WL_PF_ADDRS;
 	c->pos = h + 40;
 
 	WL_UNROLL

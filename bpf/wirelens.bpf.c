@@ -6,6 +6,7 @@
 
 #include "wirelens.h"
 #include "parse.h"
+#include "flow.h"
 
 #define TC_ACT_OK 0
 
@@ -23,6 +24,74 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } wl_stats SEC(".maps");
 
+/* Flows, normalised 5-tuples; the least recently used are evicted when full. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, WL_FLOW_TABLE_DEFAULT); /* set at load time by --flow-table-size */
+	__type(key, struct wl_flow_key);
+	__type(value, struct wl_flow_val);
+} wl_flows SEC(".maps");
+
+/* Sensor health counters that are not per direction. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct wl_health);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} wl_health SEC(".maps");
+
+static __always_inline void count_flow(const struct wl_pkt *p, __u64 len, enum wl_dir dir)
+{
+	struct wl_flow_key k;
+	struct wl_flow_val *v;
+	struct wl_counter *c;
+	__u64 now;
+	int from_b;
+
+	if (!wl_flow_key_of(p, &k, &from_b))
+		return;
+	now = bpf_ktime_get_ns();
+	v = bpf_map_lookup_elem(&wl_flows, &k);
+	if (!v) {
+		struct wl_flow_val nv = {};
+
+		nv.first_ns = now;
+		nv.flags = from_b ? WL_FLOW_F_B_FIRST : 0;
+		/* EEXIST: another CPU inserted it first; the lookup below finds theirs. */
+		bpf_map_update_elem(&wl_flows, &k, &nv, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&wl_flows, &k);
+		if (!v) {
+			__u32 zero = 0;
+			struct wl_health *h = bpf_map_lookup_elem(&wl_health, &zero);
+
+			if (h)
+				h->flow_insert_failed++;
+			return;
+		}
+	}
+	/* Shared between CPUs: atomic adds. Flags and timestamps may race harmlessly. */
+	c = from_b ? &v->ba : &v->ab;
+	__sync_fetch_and_add(&c->packets, 1);
+	__sync_fetch_and_add(&c->bytes, len);
+	if (dir == WL_DIR_IN || dir == WL_DIR_OUT) {
+		c = dir == WL_DIR_IN ? &v->in : &v->out;
+		__sync_fetch_and_add(&c->packets, 1);
+		__sync_fetch_and_add(&c->bytes, len);
+	}
+	v->last_ns = now;
+	if (p->l4 == WL_L4_TCP) {
+		if (from_b)
+			v->tcp_flags_ba |= p->tcp_flags;
+		else
+			v->tcp_flags_ab |= p->tcp_flags;
+	}
+	if (v->app <= WL_APP_UNKNOWN && p->app > WL_APP_UNKNOWN)
+		v->app = p->app;
+	else if (v->app == WL_APP_NONE)
+		v->app = p->app;
+}
+
 static __always_inline void count_frame(const void *data, const void *data_end, __u64 len,
 					enum wl_dir dir)
 {
@@ -34,8 +103,11 @@ static __always_inline void count_frame(const void *data, const void *data_end, 
 	s = bpf_map_lookup_elem(&wl_stats, &key);
 	if (!s)
 		return;
-	/* Per-CPU value: no other CPU writes it and programs don't nest on one CPU here. */
+	/*
+	 * Per-CPU value, and XDP and TC use different keys: plain adds are exact.
+	 */
 	wl_stats_add(s, &p, len);
+	count_flow(&p, len, dir);
 }
 
 SEC("xdp.frags")

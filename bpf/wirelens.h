@@ -94,9 +94,55 @@ _Static_assert(sizeof(struct wl_app_stats) == WL_APP_MAX * sizeof(struct wl_coun
 _Static_assert(sizeof(struct wl_stats) == 16 * (1 + WL_L3_MAX + WL_L4_MAX + WL_APP_MAX + 2),
 	       "wl_stats layout");
 
+/*
+ * One flow: a 5-tuple normalised so that (a, port_a) is the smaller endpoint (addresses compared
+ * byte by byte in network order, then ports). IPv4 addresses fill the first 4 bytes of a and b.
+ * Frames without addresses (ARP, truncated IP) have no flow.
+ */
+struct wl_flow_key {
+	__u8 a[16];
+	__u8 b[16];
+	__u16 port_a; /* host byte order; 0 when the protocol has no ports */
+	__u16 port_b;
+	__u8 proto;  /* IP protocol number after extension headers */
+	__u8 family; /* 4 or 6 */
+	__u16 pad;
+};
+
+/* WL_FLOW_F_* */
+#define WL_FLOW_F_B_FIRST 0x01 /* the first frame seen went from b to a */
+
+struct wl_flow_val {
+	struct wl_counter ab;  /* frames from a to b */
+	struct wl_counter ba;  /* frames from b to a */
+	struct wl_counter in;  /* of those, frames received (XDP) */
+	struct wl_counter out; /* of those, frames sent (TC egress) */
+	__u64 first_ns;	       /* CLOCK_MONOTONIC of the first and last frame */
+	__u64 last_ns;
+	__u8 tcp_flags_ab; /* TCP flags seen, ORed, per direction */
+	__u8 tcp_flags_ba;
+	__u8 app;   /* enum wl_app of the first frame that identified one */
+	__u8 flags; /* WL_FLOW_F_* */
+	__u8 pad[4];
+};
+
+_Static_assert(sizeof(struct wl_flow_key) == 40, "wl_flow_key layout");
+_Static_assert(sizeof(struct wl_flow_val) == 88, "wl_flow_val layout");
+
+/* Value of the wl_health map: sensor self-monitoring counters (per CPU). */
+struct wl_health {
+	__u64 flow_insert_failed; /* frames not attributed to a flow: the table could not take it */
+	__u64 reserved[7];
+};
+
+/* Default capacity of the kernel flow table (--flow-table-size). */
+#define WL_FLOW_TABLE_DEFAULT 65536
+
 /* Map and pin names (BPF map names are at most 15 characters). */
-#define WL_MAP_STATS "wl_stats"
-#define WL_PIN_ROOT  "/sys/fs/bpf/wirelens"
+#define WL_MAP_STATS  "wl_stats"
+#define WL_MAP_FLOWS  "wl_flows"
+#define WL_MAP_HEALTH "wl_health"
+#define WL_PIN_ROOT   "/sys/fs/bpf/wirelens"
 
 static inline struct wl_counter *wl_stats_l3(struct wl_stats *s, unsigned int idx)
 {

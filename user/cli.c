@@ -115,6 +115,20 @@ static int opt_btf(struct wl_config *cfg, const char *opt, const char *arg)
 	return 0;
 }
 
+static int opt_flow_table_size(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	if (util_parse_u64(arg, 1024, 16777216, &cfg->flow_table_size))
+		return cli_bad_value(opt, arg, "expected a number of flows from 1024 to 16777216");
+	return 0;
+}
+
+static int opt_top(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	if (util_parse_u64(arg, 1, 1000000, &cfg->top))
+		return cli_bad_value(opt, arg, "expected a number of entries from 1 to 1000000");
+	return 0;
+}
+
 static int opt_verbose(struct wl_config *cfg, const char *opt, const char *arg)
 {
 	(void)opt;
@@ -155,6 +169,10 @@ static const struct cli_option cli_options[] = {
 	 opt_xdp_mode},
 	{"pin-path", 0, "DIR", "where the BPF maps are pinned (default " WL_PIN_ROOT ")",
 	 opt_pin_path},
+	{"flow-table-size", 0, "N",
+	 "kernel flow table capacity (default 65536); the least recently used flows are evicted",
+	 opt_flow_table_size},
+	{"top", 0, "N", "hosts, conversations and flows listed by --json (default 100)", opt_top},
 	{"btf", 0, "FILE", "kernel BTF to use when the kernel has none in /sys/kernel/btf",
 	 opt_btf},
 	{"verbose", 'v', NULL, "more messages; -vv also shows libbpf's debug output", opt_verbose},

@@ -29,10 +29,12 @@ struct wl_config {
 	bool show_version;
 	enum wl_backend backend;
 	enum wl_xdp_mode xdp_mode;
-	int verbose;	      /* number of -v */
-	const char *pin_path; /* --pin-path; default WL_PIN_ROOT */
-	const char *btf_path; /* --btf */
-	char *filter;	      /* trailing arguments joined by spaces; NULL if none */
+	int verbose;		  /* number of -v */
+	const char *pin_path;	  /* --pin-path; default WL_PIN_ROOT */
+	const char *btf_path;	  /* --btf */
+	uint64_t flow_table_size; /* --flow-table-size; 0: WL_FLOW_TABLE_DEFAULT */
+	uint64_t top;		  /* --top; 0: 100 */
+	char *filter;		  /* trailing arguments joined by spaces; NULL if none */
 };
 
 const char *config_backend_name(enum wl_backend b);

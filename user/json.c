@@ -2,12 +2,19 @@
 /* JSON rendering of the snapshot (DESIGN.md "The JSON snapshot"). */
 #include "json.h"
 
+#include "parse.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <time.h>
 
+#include "talkers.h"
+#include "util.h"
 #include "version.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
 
 static const char *const l3_names[WL_L3_MAX] = {"ipv4", "ipv6", "arp", "other"};
 static const char *const l4_names[WL_L4_MAX] = {"tcp", "udp", "icmp", "icmpv6", "other"};
@@ -148,6 +155,197 @@ static int json_add_source(cJSON *root, const struct wl_source *src)
 	return ok ? 0 : -ENOMEM;
 }
 
+static int json_add_addr(cJSON *obj, const char *name, const uint8_t *addr, uint8_t family)
+{
+	char text[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, text, sizeof(text));
+	return cJSON_AddStringToObject(obj, name, text) ? 0 : -ENOMEM;
+}
+
+/* TCP flags as tcpdump letters: F S R P . U E W for FIN SYN RST PSH ACK URG ECE CWR. */
+static void json_tcp_flags(uint8_t f, char *buf)
+{
+	static const char letters[] = "FSRP.UEW";
+	int n = 0;
+
+	for (int i = 0; i < 8; i++)
+		if (f & (1u << i))
+			buf[n++] = letters[i];
+	buf[n] = '\0';
+}
+
+static int json_add_seen(cJSON *o, uint64_t first_ns, uint64_t last_ns)
+{
+	if (json_add_time(o, "first_seen", first_ns) || json_add_time(o, "last_seen", last_ns))
+		return -ENOMEM;
+	return json_add_real(o, "duration_s", last_ns > first_ns ? (last_ns - first_ns) / 1e9 : 0);
+}
+
+static int json_add_hosts(cJSON *tk, const struct talkers *t, unsigned int limit)
+{
+	const struct host_entry **top = calloc(limit, sizeof(*top));
+	cJSON *arr = cJSON_AddArrayToObject(tk, "hosts");
+	size_t n;
+
+	if (!top || !arr) {
+		free(top);
+		return -ENOMEM;
+	}
+	n = talkers_top_hosts(t, TALKERS_BY_BYTES, TALKERS_DIR_ALL, top, limit);
+	for (size_t i = 0; i < n; i++) {
+		const struct host_entry *h = top[i];
+		cJSON *o = cJSON_CreateObject(), *apps;
+
+		if (!o || !cJSON_AddItemToArray(arr, o)) {
+			cJSON_Delete(o);
+			free(top);
+			return -ENOMEM;
+		}
+		if (json_add_addr(o, "addr", h->key.addr, h->key.family) ||
+		    json_add_counter(o, "tx", &h->tx) || json_add_counter(o, "rx", &h->rx) ||
+		    json_add_counter(o, "in", &h->in) || json_add_counter(o, "out", &h->out) ||
+		    json_add_seen(o, h->first_ns, h->last_ns) ||
+		    !(apps = cJSON_AddObjectToObject(o, "app_bytes"))) {
+			free(top);
+			return -ENOMEM;
+		}
+		for (int a = 0; a < WL_APP_MAX; a++)
+			if (h->app_bytes[a] && json_add_u64(apps, app_names[a], h->app_bytes[a])) {
+				free(top);
+				return -ENOMEM;
+			}
+	}
+	free(top);
+	return 0;
+}
+
+static int json_add_pairs(cJSON *tk, const struct talkers *t, unsigned int limit)
+{
+	const struct pair_entry **top = calloc(limit, sizeof(*top));
+	cJSON *arr = cJSON_AddArrayToObject(tk, "pairs");
+	size_t n;
+
+	if (!top || !arr) {
+		free(top);
+		return -ENOMEM;
+	}
+	n = talkers_top_pairs(t, TALKERS_BY_BYTES, TALKERS_DIR_ALL, top, limit);
+	for (size_t i = 0; i < n; i++) {
+		const struct pair_entry *p = top[i];
+		cJSON *o = cJSON_CreateObject();
+
+		if (!o || !cJSON_AddItemToArray(arr, o) ||
+		    json_add_addr(o, "a", p->key.a, p->key.family) ||
+		    json_add_addr(o, "b", p->key.b, p->key.family) ||
+		    json_add_counter(o, "a_to_b", &p->ab) ||
+		    json_add_counter(o, "b_to_a", &p->ba) || json_add_counter(o, "in", &p->in) ||
+		    json_add_counter(o, "out", &p->out) ||
+		    json_add_seen(o, p->first_ns, p->last_ns)) {
+			free(top);
+			return -ENOMEM;
+		}
+	}
+	free(top);
+	return 0;
+}
+
+static int json_add_flows(cJSON *tk, const struct talkers *t, unsigned int limit)
+{
+	const struct flow_entry **top = calloc(limit, sizeof(*top));
+	cJSON *arr = cJSON_AddArrayToObject(tk, "flows");
+	size_t n;
+
+	if (!top || !arr) {
+		free(top);
+		return -ENOMEM;
+	}
+	n = talkers_top_flows(t, TALKERS_BY_BYTES, TALKERS_DIR_ALL, top, limit);
+	for (size_t i = 0; i < n; i++) {
+		const struct flow_entry *f = top[i];
+		cJSON *o = cJSON_CreateObject();
+		char fab[9], fba[9];
+
+		json_tcp_flags(f->tcp_flags_ab, fab);
+		json_tcp_flags(f->tcp_flags_ba, fba);
+		if (!o || !cJSON_AddItemToArray(arr, o) ||
+		    !cJSON_AddStringToObject(o, "l4", l4_names[wl_l4_of_proto(f->key.proto)]) ||
+		    json_add_u64(o, "proto", f->key.proto) ||
+		    json_add_addr(o, "a", f->key.a, f->key.family) ||
+		    json_add_u64(o, "port_a", f->key.port_a) ||
+		    json_add_addr(o, "b", f->key.b, f->key.family) ||
+		    json_add_u64(o, "port_b", f->key.port_b) ||
+		    !cJSON_AddStringToObject(o, "app",
+					     app_names[f->app < WL_APP_MAX ? f->app : 1]) ||
+		    !cJSON_AddStringToObject(o, "first_from",
+					     f->flags & WL_FLOW_F_B_FIRST ? "b" : "a") ||
+		    json_add_counter(o, "a_to_b", &f->ab) ||
+		    json_add_counter(o, "b_to_a", &f->ba) || json_add_counter(o, "in", &f->in) ||
+		    json_add_counter(o, "out", &f->out) ||
+		    !cJSON_AddStringToObject(o, "tcp_flags_a_to_b", fab) ||
+		    !cJSON_AddStringToObject(o, "tcp_flags_b_to_a", fba) ||
+		    json_add_seen(o, f->first_ns, f->last_ns)) {
+			free(top);
+			return -ENOMEM;
+		}
+	}
+	free(top);
+	return 0;
+}
+
+static int json_add_other(cJSON *obj, const char *name, const struct talkers_other *o, size_t count,
+			  size_t cap)
+{
+	cJSON *x = cJSON_AddObjectToObject(obj, name);
+
+	if (!x || json_add_u64(x, "entries", count) || json_add_u64(x, "cap", cap) ||
+	    json_add_u64(x, "cap_hits", o->folds) || json_add_u64(x, "folded_entries", o->entries))
+		return -ENOMEM;
+	if (json_add_counter(x, "folded_a_to_b", &o->ab) ||
+	    json_add_counter(x, "folded_b_to_a", &o->ba))
+		return -ENOMEM;
+	return 0;
+}
+
+static int json_add_talkers(cJSON *root, const struct wl_snapshot *snap)
+{
+	const struct talkers *t = snap->talkers;
+	struct wl_counter total, unattributed;
+	cJSON *tk, *tables;
+
+	tk = cJSON_AddObjectToObject(root, "talkers");
+	if (!tk)
+		return -ENOMEM;
+	/* Frames with IP addresses are attributed to flows; the rest (ARP, ...) are not. */
+	total.packets = snap->all.total.packets - snap->base.packets;
+	total.bytes = snap->all.total.bytes - snap->base.bytes;
+	unattributed.packets = total.packets - min(total.packets, t->attributed.packets);
+	unattributed.bytes = total.bytes - min(total.bytes, t->attributed.bytes);
+	if (json_add_counter(tk, "attributed", &t->attributed) ||
+	    json_add_counter(tk, "unattributed", &unattributed))
+		return -ENOMEM;
+	if (json_add_hosts(tk, t, snap->top) || json_add_pairs(tk, t, snap->top) ||
+	    json_add_flows(tk, t, snap->top))
+		return -ENOMEM;
+	tables = cJSON_AddObjectToObject(tk, "tables");
+	if (!tables ||
+	    json_add_other(tables, "hosts", &t->hosts_other, t->hosts.count,
+			   t->hosts.max_entries) ||
+	    json_add_other(tables, "pairs", &t->pairs_other, t->pairs.count,
+			   t->pairs.max_entries) ||
+	    json_add_other(tables, "flows", &t->flows_other, t->flows.count, t->flows.max_entries))
+		return -ENOMEM;
+	if (snap->flow_table_size) {
+		cJSON *k = cJSON_AddObjectToObject(tables, "kernel_flows");
+
+		if (!k || json_add_u64(k, "entries", t->kernel_flows) ||
+		    json_add_u64(k, "cap", snap->flow_table_size) ||
+		    json_add_u64(k, "insert_failed", snap->drops.flow_insert_failed))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 cJSON *json_snapshot(const struct wl_snapshot *snap)
 {
 	cJSON *root = cJSON_CreateObject();
@@ -185,10 +383,13 @@ cJSON *json_snapshot(const struct wl_snapshot *snap)
 	}
 	if (ok) {
 		o = cJSON_AddObjectToObject(root, "drops");
-		ok = o && !json_add_u64(o, "pcap_received", snap->drops.pcap_received) &&
+		ok = o && !json_add_u64(o, "flow_insert_failed", snap->drops.flow_insert_failed) &&
+		     !json_add_u64(o, "pcap_received", snap->drops.pcap_received) &&
 		     !json_add_u64(o, "pcap_kernel", snap->drops.pcap_kernel) &&
 		     !json_add_u64(o, "pcap_ifdrop", snap->drops.pcap_ifdrop);
 	}
+	if (ok && snap->talkers)
+		ok = !json_add_talkers(root, snap);
 	if (ok) {
 		o = cJSON_AddObjectToObject(root, "parse_errors");
 		ok = o && !json_add_counter(o, "truncated", &snap->all.truncated) &&

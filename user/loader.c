@@ -33,6 +33,7 @@
 #include <bpf/libbpf.h>
 
 #include "log.h"
+#include "talkers.h"
 #include "util.h"
 #include "wirelens.skel.h"
 
@@ -56,6 +57,7 @@ struct loader {
 	pid_t guard_pid;
 	int guard_fd; /* write end of the guard's pipe */
 	int ncpus;
+	uint64_t flow_table_size;
 };
 
 /* strerror() that also knows libbpf's own codes (e.g. "Invalid BPF object format"). */
@@ -237,6 +239,11 @@ static int loader_load(struct loader *ld, const char *btf_path)
 		struct bpf_program *p = ld->skel->progs.wl_xdp;
 
 		bpf_program__set_flags(p, bpf_program__flags(p) & ~BPF_F_XDP_HAS_FRAGS);
+	}
+	err = bpf_map__set_max_entries(ld->skel->maps.wl_flows, (__u32)ld->flow_table_size);
+	if (err) {
+		log_error("cannot size the flow table: %s", loader_errstr(err));
+		return err;
 	}
 	bpf_object__for_each_map(map, ld->skel->obj)
 	{
@@ -544,6 +551,7 @@ int loader_start(const struct loader_opts *o, struct loader **out)
 	ld->xdp_link_fd = -1;
 	ld->guard_fd = -1;
 	ld->ifindex = o->ifindex;
+	ld->flow_table_size = o->flow_table_size ? o->flow_table_size : WL_FLOW_TABLE_DEFAULT;
 	snprintf(ld->ifname, sizeof(ld->ifname), "%s", o->ifname);
 	snprintf(ld->pin_path, sizeof(ld->pin_path), "%s", o->pin_path);
 
@@ -582,6 +590,30 @@ int loader_start(const struct loader_opts *o, struct loader **out)
 	return 0;
 }
 
+static int loader_read_health(struct loader *ld, struct wl_snapshot *snap)
+{
+	size_t vsize = (sizeof(struct wl_health) + 7) / 8 * 8;
+	__u32 zero = 0;
+	void *vals;
+
+	vals = calloc(ld->ncpus, vsize);
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(ld->skel->maps.wl_health), &zero, vals)) {
+		int err = -errno;
+
+		free(vals);
+		return err;
+	}
+	snap->drops.flow_insert_failed = 0;
+	for (int c = 0; c < ld->ncpus; c++)
+		snap->drops.flow_insert_failed +=
+			((struct wl_health *)((char *)vals + c * vsize))->flow_insert_failed;
+	free(vals);
+	snap->flow_table_size = ld->flow_table_size;
+	return 0;
+}
+
 int loader_read(struct loader *ld, struct wl_snapshot *snap)
 {
 	size_t vsize = (sizeof(struct wl_stats) + 7) / 8 * 8;
@@ -605,7 +637,14 @@ int loader_read(struct loader *ld, struct wl_snapshot *snap)
 	}
 	free(vals);
 	snapshot_sum_dirs(snap);
-	return 0;
+	return loader_read_health(ld, snap);
+}
+
+int loader_harvest(struct loader *ld, struct talkers *t)
+{
+	int64_t mono_to_real = (int64_t)(util_now_real_ns() - util_now_mono_ns());
+
+	return talkers_harvest(t, bpf_map__fd(ld->skel->maps.wl_flows), mono_to_real);
 }
 
 void loader_describe(const struct loader *ld, struct wl_source *src)

@@ -17,6 +17,7 @@ struct loader_opts {
 	enum wl_xdp_mode xdp_mode;
 	const char *pin_path; /* directory on a bpf filesystem */
 	const char *btf_path; /* NULL: the kernel's own BTF */
+	uint64_t flow_table_size;
 };
 
 /*
@@ -33,6 +34,11 @@ int loader_start(const struct loader_opts *opts, struct loader **out);
 
 /* Sum the per-CPU counters into snap->dir[]. Returns 0 or a negative errno. */
 int loader_read(struct loader *ld, struct wl_snapshot *snap);
+
+struct talkers;
+
+/* Account what changed in the kernel flow table since the last harvest. Returns 0 or -errno. */
+int loader_harvest(struct loader *ld, struct talkers *t);
 
 /* Fill the backend fields of snap->source (mode, TC, pin path, continued counters). */
 void loader_describe(const struct loader *ld, struct wl_source *src);

@@ -16,6 +16,7 @@
 #include "poller.h"
 #include "report.h"
 #include "status.h"
+#include "talkers.h"
 #include "util.h"
 #include "version.h"
 
@@ -77,8 +78,24 @@ static int print_output(const struct wl_config *cfg, const struct wl_snapshot *s
 	return 0;
 }
 
+static int talkers_setup(const struct wl_config *cfg, struct talkers *t, struct wl_snapshot *snap,
+			 size_t kernel_flows)
+{
+	int err = talkers_init(t, TALKERS_MAX_FLOWS, TALKERS_MAX_HOSTS, TALKERS_MAX_PAIRS,
+			       kernel_flows);
+
+	if (err) {
+		log_error("cannot allocate the talkers tables: %s", strerror(-err));
+		return err;
+	}
+	snap->talkers = t;
+	snap->top = cfg->top ? (unsigned int)cfg->top : 100;
+	return 0;
+}
+
 static int run_file(const struct wl_config *cfg)
 {
+	struct talkers talkers;
 	struct wl_snapshot snap;
 	struct pcap_source *ps;
 	uint64_t pos, size, last_draw = 0;
@@ -88,9 +105,13 @@ static int run_file(const struct wl_config *cfg)
 	memset(&snap, 0, sizeof(snap));
 	snap.source.kind = WL_SOURCE_FILE;
 	snap.source.started_real_ns = util_now_real_ns();
-	err = pcap_source_open_file(cfg->file, &ps);
-	if (err)
+	if (talkers_setup(cfg, &talkers, &snap, 0))
 		return EXIT_RUNTIME;
+	err = pcap_source_open_file(cfg->file, &ps);
+	if (err) {
+		talkers_free(&talkers);
+		return EXIT_RUNTIME;
+	}
 	signal_pcap = ps;
 	setup_signals();
 	pcap_source_describe(ps, &snap.source);
@@ -124,6 +145,7 @@ static int run_file(const struct wl_config *cfg)
 	signal_pcap = NULL;
 	pcap_source_close(ps);
 	err = print_output(cfg, &snap);
+	talkers_free(&talkers);
 	if (ret < 0 || err)
 		return EXIT_RUNTIME;
 	if (ret == PCAP_SOURCE_STOPPED)
@@ -142,6 +164,7 @@ static int start_backend(const struct wl_config *cfg, const char *ifname, unsign
 		.xdp_mode = cfg->xdp_mode,
 		.pin_path = cfg->pin_path ? cfg->pin_path : WL_PIN_ROOT,
 		.btf_path = cfg->btf_path,
+		.flow_table_size = cfg->flow_table_size,
 	};
 	bool use_pcap = cfg->backend == WL_BACKEND_PCAP;
 	int err;
@@ -173,7 +196,8 @@ static int start_backend(const struct wl_config *cfg, const char *ifname, unsign
 	return 0;
 }
 
-static int read_backend(struct loader *ld, struct pcap_source *ps, struct wl_snapshot *snap)
+static int read_backend(struct loader *ld, struct pcap_source *ps, struct wl_snapshot *snap,
+			bool harvest)
 {
 	int err;
 
@@ -183,8 +207,15 @@ static int read_backend(struct loader *ld, struct pcap_source *ps, struct wl_sna
 		return 0;
 	}
 	err = loader_read(ld, snap);
-	if (err)
+	if (err) {
 		log_error("cannot read the counters map: %s", strerror(-err));
+		return err;
+	}
+	if (harvest && snap->talkers) {
+		err = loader_harvest(ld, snap->talkers);
+		if (err)
+			log_error("cannot read the flow table: %s", strerror(-err));
+	}
 	return err;
 }
 
@@ -195,6 +226,7 @@ static int run_live(const struct wl_config *cfg)
 	struct loader *ld = NULL;
 	struct pcap_source *ps = NULL;
 	struct poller pl = {0};
+	struct talkers talkers;
 	uint64_t start_ns, last_tick, base_packets;
 	bool status = status_enabled();
 	unsigned int ifindex;
@@ -221,12 +253,20 @@ static int run_live(const struct wl_config *cfg)
 	err = start_backend(cfg, ifname, ifindex, &snap, &ld, &ps);
 	if (err)
 		return EXIT_RUNTIME;
+	if (talkers_setup(cfg, &talkers, &snap,
+			  ld ? (cfg->flow_table_size ? cfg->flow_table_size : WL_FLOW_TABLE_DEFAULT)
+			     : 0)) {
+		pcap_source_close(ps);
+		loader_stop(ld);
+		return EXIT_RUNTIME;
+	}
 	signal_pcap = ps;
 
-	err = read_backend(ld, ps, &snap);
+	err = read_backend(ld, ps, &snap, true);
 	start_ns = last_tick = util_now_mono_ns();
 	poller_sample(&pl, &snap, start_ns);
 	base_packets = snap.all.total.packets;
+	snap.base = snap.all.total;
 
 	while (!err && !stop_requested) {
 		uint64_t now;
@@ -248,7 +288,7 @@ static int run_live(const struct wl_config *cfg)
 		}
 		now = util_now_mono_ns();
 		if (cfg->count || now - last_tick >= 1000000000ull || ret > 0) {
-			err = read_backend(ld, ps, &snap);
+			err = read_backend(ld, ps, &snap, now - last_tick >= 1000000000ull);
 			if (err)
 				break;
 		}
@@ -266,15 +306,15 @@ static int run_live(const struct wl_config *cfg)
 	}
 
 	if (!err)
-		err = read_backend(ld, ps, &snap);
+		err = read_backend(ld, ps, &snap, true);
 	if (!err)
 		poller_sample(&pl, &snap, util_now_mono_ns());
 	signal_pcap = NULL;
 	pcap_source_close(ps);
 	loader_stop(ld);
-	if (print_output(cfg, &snap))
-		return EXIT_RUNTIME;
-	return err ? EXIT_RUNTIME : 0;
+	ret = print_output(cfg, &snap);
+	talkers_free(&talkers);
+	return err || ret ? EXIT_RUNTIME : 0;
 }
 
 int main(int argc, char **argv)

@@ -20,6 +20,8 @@
 
 #include "log.h"
 #include "parse.h"
+#include "flow.h"
+#include "talkers.h"
 #include "util.h"
 
 /* Link types that libpcap may not define on every platform. */
@@ -297,6 +299,35 @@ static void pcap_classify(int linktype, const __u8 *data, __u32 caplen, struct w
 	pkt->flags |= WL_PF_TRUNCATED;
 }
 
+/* One frame is one flow delta: the pcap path feeds the talkers exactly, frame by frame. */
+static void pcap_source_flow(struct talkers *t, const struct wl_pkt *pkt, enum wl_dir dir,
+			     uint64_t len, uint64_t ts)
+{
+	struct wl_counter one = {.packets = 1, .bytes = len};
+	struct flow_delta d;
+	struct wl_flow_key k;
+	int from_b;
+
+	if (!wl_flow_key_of(pkt, &k, &from_b))
+		return;
+	memset(&d, 0, sizeof(d));
+	if (from_b) {
+		d.ba = one;
+		d.tcp_flags_ba = pkt->l4 == WL_L4_TCP ? pkt->tcp_flags : 0;
+		d.flags = WL_FLOW_F_B_FIRST;
+	} else {
+		d.ab = one;
+		d.tcp_flags_ab = pkt->l4 == WL_L4_TCP ? pkt->tcp_flags : 0;
+	}
+	if (dir == WL_DIR_IN)
+		d.in = one;
+	else if (dir == WL_DIR_OUT)
+		d.out = one;
+	d.first_ns = d.last_ns = ts;
+	d.app = pkt->app;
+	talkers_account(t, &k, &d);
+}
+
 /* Fold the finished second of capture time into the peak rates. */
 static void pcap_source_close_second(struct pcap_source *ps)
 {
@@ -316,9 +347,13 @@ static void pcap_source_packet(u_char *user, const struct pcap_pkthdr *hdr, cons
 	struct wl_snapshot *snap = ps->snap;
 	struct wl_pkt pkt;
 	uint64_t ts;
-
 	pcap_classify(ps->linktype, data, hdr->caplen, &pkt);
 	wl_stats_add(&snap->dir[ps->cur_dir], &pkt, hdr->len);
+	/* Live handles use microseconds, files were opened with nanosecond precision. */
+	ts = (uint64_t)hdr->ts.tv_sec * 1000000000ull +
+	     (uint64_t)hdr->ts.tv_usec * (ps->live ? 1000u : 1u);
+	if (snap->talkers)
+		pcap_source_flow(snap->talkers, &pkt, ps->cur_dir, hdr->len, ts);
 	if (hdr->caplen > hdr->len)
 		ps->caplen_over_len++;
 	if (!ps->live && !ps->pcapng) {
@@ -335,8 +370,6 @@ static void pcap_source_packet(u_char *user, const struct pcap_pkthdr *hdr, cons
 	}
 	ps->counted++;
 	if (!ps->live) {
-		/* Nanosecond precision was requested: tv_usec holds nanoseconds. */
-		ts = (uint64_t)hdr->ts.tv_sec * 1000000000ull + (uint64_t)hdr->ts.tv_usec;
 		if (!snap->first_ts_ns || ts < snap->first_ts_ns)
 			snap->first_ts_ns = ts;
 		if (ts > snap->last_ts_ns)

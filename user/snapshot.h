@@ -8,6 +8,8 @@
 
 #include "wirelens.h"
 
+struct talkers;
+
 enum wl_source_kind {
 	WL_SOURCE_LIVE = 0,
 	WL_SOURCE_FILE,
@@ -31,9 +33,10 @@ struct wl_source {
 };
 
 struct wl_drops {
-	uint64_t pcap_received; /* pcap_stats ps_recv (live pcap) */
-	uint64_t pcap_kernel;	/* ps_drop: dropped because the buffer was full */
-	uint64_t pcap_ifdrop;	/* ps_ifdrop: dropped by the interface/driver */
+	uint64_t flow_insert_failed; /* frames the kernel flow table could not take */
+	uint64_t pcap_received;	     /* pcap_stats ps_recv (live pcap) */
+	uint64_t pcap_kernel;	     /* ps_drop: dropped because the buffer was full */
+	uint64_t pcap_ifdrop;	     /* ps_ifdrop: dropped by the interface/driver */
 };
 
 struct wl_rates {
@@ -51,6 +54,10 @@ struct wl_snapshot {
 	double duration_s;		  /* live: run time; offline: last - first timestamp */
 	uint64_t first_ts_ns, last_ts_ns; /* offline: packet timestamps (0 when none) */
 	bool complete;			  /* offline: the whole file was read */
+	struct talkers *talkers;	  /* hosts, pairs, flows (NULL: not tracked) */
+	struct wl_counter base;		  /* live: totals when this run started */
+	uint64_t flow_table_size;	  /* kernel flow table capacity (xdp backend) */
+	unsigned int top;		  /* entries per talkers list in the JSON */
 };
 
 /* Add src into dst, field by field. */

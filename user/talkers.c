@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Flows, hosts and conversations. Every flow delta (a kernel harvest or one pcap packet) is
+ * accounted to its flow, to both hosts and to the address pair. Tables are bounded: when one is
+ * full, its least recently active eighth is folded into that table's `other` bucket, so each
+ * table plus `other` still sums to everything it was fed.
+ */
+#include "talkers.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+
+#include "util.h"
+
+/* Last kernel values of one kernel flow, to turn monotonic counters into deltas. */
+struct seen_entry {
+	struct wl_flow_key key;
+	struct wl_flow_val val;
+	uint64_t generation;
+};
+
+int talkers_init(struct talkers *t, size_t max_flows, size_t max_hosts, size_t max_pairs,
+		 size_t kernel_flows)
+{
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	err = table_init(&t->flows, sizeof(struct wl_flow_key), sizeof(struct flow_entry),
+			 max_flows);
+	if (!err)
+		err = table_init(&t->hosts, sizeof(struct host_key), sizeof(struct host_entry),
+				 max_hosts);
+	if (!err)
+		err = table_init(&t->pairs, sizeof(struct pair_key), sizeof(struct pair_entry),
+				 max_pairs);
+	if (!err && kernel_flows)
+		err = table_init(&t->seen, sizeof(struct wl_flow_key), sizeof(struct seen_entry),
+				 kernel_flows);
+	if (err)
+		talkers_free(t);
+	return err;
+}
+
+void talkers_free(struct talkers *t)
+{
+	if (!t)
+		return;
+	table_free(&t->flows);
+	table_free(&t->hosts);
+	table_free(&t->pairs);
+	table_free(&t->seen);
+}
+
+static void ctr_add(struct wl_counter *dst, const struct wl_counter *src)
+{
+	dst->packets += src->packets;
+	dst->bytes += src->bytes;
+}
+
+/* Each table entry starts with its key, then four counters and first/last seen. */
+struct entry_head {
+	struct wl_counter ab, ba, in, out;
+	uint64_t first_ns, last_ns;
+};
+
+static struct entry_head *entry_head(void *entry, size_t key_size)
+{
+	return (struct entry_head *)((uint8_t *)entry + key_size);
+}
+
+struct fold_ctx {
+	size_t key_size;
+	uint64_t threshold;
+	struct talkers_other *other;
+};
+
+static bool fold_if_old(void *entry, void *arg)
+{
+	struct fold_ctx *c = arg;
+	struct entry_head *h = entry_head(entry, c->key_size);
+
+	if (h->last_ns > c->threshold)
+		return false;
+	ctr_add(&c->other->ab, &h->ab);
+	ctr_add(&c->other->ba, &h->ba);
+	ctr_add(&c->other->in, &h->in);
+	ctr_add(&c->other->out, &h->out);
+	c->other->entries++;
+	return true;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Fold the least recently active eighth of a full table into its `other` bucket. */
+static void talkers_fold(struct table *tab, struct talkers_other *other)
+{
+	struct fold_ctx c = {.key_size = tab->key_size, .other = other};
+	uint64_t *last;
+	size_t pos = 0, n = 0;
+	void *e;
+
+	other->folds++;
+	last = malloc(tab->count * sizeof(*last));
+	if (!last)
+		return;
+	while ((e = table_next(tab, &pos)))
+		last[n++] = entry_head(e, tab->key_size)->last_ns;
+	qsort(last, n, sizeof(*last), cmp_u64);
+	c.threshold = last[n / 8];
+	free(last);
+	table_remove_if(tab, fold_if_old, &c);
+}
+
+/*
+ * Add a delta to the entry with `key` in tab (ab/ba given in the entry's own orientation).
+ * Returns the entry, or NULL when it went to `other`.
+ */
+static void *talkers_add(struct table *tab, struct talkers_other *other, const void *key,
+			 const struct wl_counter *ab, const struct wl_counter *ba,
+			 const struct flow_delta *d)
+{
+	struct entry_head *h;
+	bool created;
+	void *e;
+
+	e = table_upsert(tab, key, &created);
+	if (!e) {
+		talkers_fold(tab, other);
+		e = table_upsert(tab, key, &created);
+	}
+	if (!e) {
+		ctr_add(&other->ab, ab);
+		ctr_add(&other->ba, ba);
+		ctr_add(&other->in, &d->in);
+		ctr_add(&other->out, &d->out);
+		return NULL;
+	}
+	h = entry_head(e, tab->key_size);
+	ctr_add(&h->ab, ab);
+	ctr_add(&h->ba, ba);
+	ctr_add(&h->in, &d->in);
+	ctr_add(&h->out, &d->out);
+	if (created || (d->first_ns && d->first_ns < h->first_ns))
+		h->first_ns = d->first_ns;
+	if (d->last_ns > h->last_ns)
+		h->last_ns = d->last_ns;
+	return e;
+}
+
+static void talkers_add_host(struct talkers *t, const uint8_t *addr, uint8_t family,
+			     const struct wl_counter *tx, const struct wl_counter *rx,
+			     const struct flow_delta *d)
+{
+	struct host_key hk;
+	struct host_entry *h;
+
+	memset(&hk, 0, sizeof(hk));
+	memcpy(hk.addr, addr, 16);
+	hk.family = family;
+	/* host_entry: tx and rx take the places of ab and ba. */
+	h = talkers_add(&t->hosts, &t->hosts_other, &hk, tx, rx, d);
+	if (h && d->app < WL_APP_MAX)
+		h->app_bytes[d->app] += tx->bytes + rx->bytes;
+}
+
+void talkers_account(struct talkers *t, const struct wl_flow_key *k, const struct flow_delta *d)
+{
+	struct flow_entry *f;
+	struct pair_key pk;
+
+	f = talkers_add(&t->flows, &t->flows_other, k, &d->ab, &d->ba, d);
+	if (f) {
+		if (f->ab.packets + f->ba.packets == d->ab.packets + d->ba.packets)
+			f->flags = d->flags; /* new flow: who spoke first */
+		f->tcp_flags_ab |= d->tcp_flags_ab;
+		f->tcp_flags_ba |= d->tcp_flags_ba;
+		if (d->app > WL_APP_UNKNOWN || f->app == WL_APP_NONE)
+			f->app = d->app;
+	}
+	talkers_add_host(t, k->a, k->family, &d->ab, &d->ba, d);
+	talkers_add_host(t, k->b, k->family, &d->ba, &d->ab, d);
+	memset(&pk, 0, sizeof(pk));
+	memcpy(pk.a, k->a, 16);
+	memcpy(pk.b, k->b, 16);
+	pk.family = k->family;
+	talkers_add(&t->pairs, &t->pairs_other, &pk, &d->ab, &d->ba, d);
+	t->attributed.packets += d->ab.packets + d->ba.packets;
+	t->attributed.bytes += d->ab.bytes + d->ba.bytes;
+}
+
+static void ctr_delta(struct wl_counter *out, const struct wl_counter *now,
+		      const struct wl_counter *before)
+{
+	out->packets = now->packets - before->packets;
+	out->bytes = now->bytes - before->bytes;
+}
+
+static void talkers_harvest_one(struct talkers *t, const struct wl_flow_key *k,
+				const struct wl_flow_val *v, int64_t mono_to_real)
+{
+	struct wl_flow_val zero = {0};
+	const struct wl_flow_val *prev = &zero;
+	struct seen_entry *s;
+	struct flow_delta d;
+	bool created;
+
+	s = table_upsert(&t->seen, k, &created);
+	/* A kernel entry with smaller counters is a new flow after an eviction: start over. */
+	if (s && !created && v->ab.packets >= s->val.ab.packets &&
+	    v->ba.packets >= s->val.ba.packets && v->first_ns == s->val.first_ns)
+		prev = &s->val;
+	memset(&d, 0, sizeof(d));
+	ctr_delta(&d.ab, &v->ab, &prev->ab);
+	ctr_delta(&d.ba, &v->ba, &prev->ba);
+	ctr_delta(&d.in, &v->in, &prev->in);
+	ctr_delta(&d.out, &v->out, &prev->out);
+	d.first_ns = (uint64_t)((int64_t)v->first_ns + mono_to_real);
+	d.last_ns = (uint64_t)((int64_t)v->last_ns + mono_to_real);
+	d.tcp_flags_ab = v->tcp_flags_ab;
+	d.tcp_flags_ba = v->tcp_flags_ba;
+	d.app = v->app;
+	d.flags = v->flags;
+	if (s) {
+		s->val = *v;
+		s->generation = t->generation;
+	}
+	if (d.ab.packets || d.ba.packets)
+		talkers_account(t, k, &d);
+}
+
+static bool seen_is_stale(void *entry, void *ctx)
+{
+	return ((struct seen_entry *)entry)->generation != *(uint64_t *)ctx;
+}
+
+#define HARVEST_BATCH 1024
+
+int talkers_harvest(struct talkers *t, int map_fd, int64_t mono_to_real)
+{
+	struct wl_flow_key *keys;
+	struct wl_flow_val *vals;
+	__u8 batch[sizeof(struct wl_flow_key)];
+	bool first = true;
+	uint64_t n_total = 0;
+	int err = 0;
+
+	keys = calloc(HARVEST_BATCH, sizeof(*keys));
+	vals = calloc(HARVEST_BATCH, sizeof(*vals));
+	if (!keys || !vals) {
+		free(keys);
+		free(vals);
+		return -ENOMEM;
+	}
+	t->generation++;
+	for (;;) {
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+		__u32 count = HARVEST_BATCH;
+
+		err = bpf_map_lookup_batch(map_fd, first ? NULL : batch, batch, keys, vals, &count,
+					   &opts);
+		if (err && errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		for (__u32 i = 0; i < count; i++)
+			talkers_harvest_one(t, &keys[i], &vals[i], mono_to_real);
+		n_total += count;
+		first = false;
+		if (err) { /* ENOENT: that was the last batch */
+			err = 0;
+			break;
+		}
+	}
+	free(keys);
+	free(vals);
+	if (err)
+		return err;
+	table_remove_if(&t->seen, seen_is_stale, &t->generation);
+	t->kernel_flows = n_total;
+	t->harvests++;
+	return 0;
+}
+
+struct rank {
+	const void *entry;
+	uint64_t metric;
+};
+
+static int rank_cmp(const void *a, const void *b)
+{
+	const struct rank *x = a, *y = b;
+
+	if (x->metric != y->metric)
+		return x->metric < y->metric ? 1 : -1;
+	return 0;
+}
+
+static uint64_t metric_of(const struct entry_head *h, enum talkers_sort by, enum talkers_dir dir)
+{
+	const struct wl_counter *c1 = &h->ab, *c2 = &h->ba;
+
+	if (dir == TALKERS_DIR_IN) {
+		c1 = &h->in;
+		c2 = NULL;
+	} else if (dir == TALKERS_DIR_OUT) {
+		c1 = &h->out;
+		c2 = NULL;
+	}
+	if (by == TALKERS_BY_PACKETS)
+		return c1->packets + (c2 ? c2->packets : 0);
+	return c1->bytes + (c2 ? c2->bytes : 0);
+}
+
+static size_t talkers_top(const struct table *tab, enum talkers_sort by, enum talkers_dir dir,
+			  const void **out, size_t limit)
+{
+	struct rank *r;
+	size_t pos = 0, n = 0;
+	void *e;
+
+	if (!tab->count || !limit)
+		return 0;
+	r = malloc(tab->count * sizeof(*r));
+	if (!r)
+		return 0;
+	while ((e = table_next(tab, &pos))) {
+		uint64_t m = metric_of(entry_head(e, tab->key_size), by, dir);
+
+		if (dir != TALKERS_DIR_ALL && !m)
+			continue;
+		r[n].entry = e;
+		r[n].metric = m;
+		n++;
+	}
+	qsort(r, n, sizeof(*r), rank_cmp);
+	n = min(n, limit);
+	for (size_t i = 0; i < n; i++)
+		out[i] = r[i].entry;
+	free(r);
+	return n;
+}
+
+size_t talkers_top_hosts(const struct talkers *t, enum talkers_sort by, enum talkers_dir dir,
+			 const struct host_entry **out, size_t limit)
+{
+	return talkers_top(&t->hosts, by, dir, (const void **)out, limit);
+}
+
+size_t talkers_top_pairs(const struct talkers *t, enum talkers_sort by, enum talkers_dir dir,
+			 const struct pair_entry **out, size_t limit)
+{
+	return talkers_top(&t->pairs, by, dir, (const void **)out, limit);
+}
+
+size_t talkers_top_flows(const struct talkers *t, enum talkers_sort by, enum talkers_dir dir,
+			 const struct flow_entry **out, size_t limit)
+{
+	return talkers_top(&t->flows, by, dir, (const void **)out, limit);
+}
+
+_Static_assert(offsetof(struct host_entry, tx) == sizeof(struct host_key), "host layout");
+_Static_assert(offsetof(struct pair_entry, ab) == sizeof(struct pair_key), "pair layout");
+_Static_assert(offsetof(struct flow_entry, ab) == sizeof(struct wl_flow_key), "flow layout");
+_Static_assert(offsetof(struct flow_entry, first_ns) - offsetof(struct flow_entry, ab) ==
+		       offsetof(struct entry_head, first_ns),
+	       "entry head layout");
+_Static_assert(offsetof(struct host_entry, last_ns) - offsetof(struct host_entry, tx) ==
+		       offsetof(struct entry_head, last_ns),
+	       "entry head layout");
