@@ -129,6 +129,13 @@ static int opt_top(struct wl_config *cfg, const char *opt, const char *arg)
 	return 0;
 }
 
+static int opt_spike_factor(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	if (util_parse_seconds(arg, &cfg->spike_factor) || cfg->spike_factor < 1.0)
+		return cli_bad_value(opt, arg, "expected a factor of at least 1, e.g. 3 or 2.5");
+	return 0;
+}
+
 static int opt_verbose(struct wl_config *cfg, const char *opt, const char *arg)
 {
 	(void)opt;
@@ -173,6 +180,9 @@ static const struct cli_option cli_options[] = {
 	 "kernel flow table capacity (default 65536); the least recently used flows are evicted",
 	 opt_flow_table_size},
 	{"top", 0, "N", "hosts, conversations and flows listed by --json (default 100)", opt_top},
+	{"spike-factor", 0, "X",
+	 "flag a second whose bytes exceed X times the trailing minute's mean (default 3)",
+	 opt_spike_factor},
 	{"btf", 0, "FILE", "kernel BTF to use when the kernel has none in /sys/kernel/btf",
 	 opt_btf},
 	{"verbose", 'v', NULL, "more messages; -vv also shows libbpf's debug output", opt_verbose},

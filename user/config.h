@@ -33,8 +33,9 @@ struct wl_config {
 	const char *pin_path;	  /* --pin-path; default WL_PIN_ROOT */
 	const char *btf_path;	  /* --btf */
 	uint64_t flow_table_size; /* --flow-table-size; 0: WL_FLOW_TABLE_DEFAULT */
-	uint64_t top;		  /* --top; 0: 100 */
-	char *filter;		  /* trailing arguments joined by spaces; NULL if none */
+	uint64_t top;
+	double spike_factor; /* --spike-factor; 0: 3.0 */ /* --top; 0: 100 */
+	char *filter; /* trailing arguments joined by spaces; NULL if none */
 };
 
 const char *config_backend_name(enum wl_backend b);

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "talkers.h"
+#include "timeseries.h"
 #include "util.h"
 #include "version.h"
 
@@ -307,6 +308,88 @@ static int json_add_other(cJSON *obj, const char *name, const struct talkers_oth
 	return 0;
 }
 
+static int json_add_pairs_of(cJSON *obj, const char *name, const struct wl_counter *c,
+			     const char *const *names, int n)
+{
+	cJSON *o = NULL;
+
+	for (int i = 0; i < n; i++) {
+		if (!c[i].packets)
+			continue;
+		if (!o && !(o = cJSON_AddObjectToObject(obj, name)))
+			return -ENOMEM;
+		if (json_add_counter(o, names[i], &c[i]))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int json_add_buckets(cJSON *bw, const char *name, const struct ts_bucket *ring, int n,
+			    uint64_t newest, uint64_t step)
+{
+	cJSON *arr = cJSON_AddArrayToObject(bw, name);
+	uint64_t start;
+
+	if (!arr)
+		return -ENOMEM;
+	if (!newest)
+		return 0;
+	newest -= newest % step;
+	start = newest >= step * (uint64_t)(n - 1) ? newest - step * (uint64_t)(n - 1) : 0;
+	for (uint64_t t = start; t <= newest; t += step) {
+		const struct ts_bucket *b = &ring[(t / step) % (uint64_t)n];
+		cJSON *o;
+
+		if (b->t != t || !b->total.packets)
+			continue; /* seconds without traffic are left out */
+		o = cJSON_CreateObject();
+		if (!o || !cJSON_AddItemToArray(arr, o) || json_add_u64(o, "t", t) ||
+		    json_add_u64(o, "packets", b->total.packets) ||
+		    json_add_u64(o, "bytes", b->total.bytes) ||
+		    json_add_pairs_of(o, "l4", b->l4, l4_names, WL_L4_MAX) ||
+		    json_add_pairs_of(o, "app", b->app, app_names, WL_APP_MAX))
+			return -ENOMEM;
+		if (b->spike && !cJSON_AddBoolToObject(o, "spike", true))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int json_add_bandwidth(cJSON *root, const struct wl_snapshot *snap)
+{
+	const struct timeseries *ts = snap->ts;
+	cJSON *bw = cJSON_AddObjectToObject(root, "bandwidth"), *arr;
+	uint64_t n;
+
+	if (!bw || json_add_real(bw, "pps", snap->rates.pps) ||
+	    json_add_real(bw, "bps", snap->rates.bps) ||
+	    json_add_real(bw, "avg_pps", snap->rates.avg_pps) ||
+	    json_add_real(bw, "avg_bps", snap->rates.avg_bps) ||
+	    json_add_real(bw, "peak_pps", snap->rates.peak_pps) ||
+	    json_add_real(bw, "peak_bps", snap->rates.peak_bps) ||
+	    json_add_real(bw, "spike_factor", ts->spike_factor) ||
+	    json_add_u64(bw, "spike_count", ts->nspikes) ||
+	    json_add_u64(bw, "late_packets", ts->late))
+		return -ENOMEM;
+	arr = cJSON_AddArrayToObject(bw, "spikes");
+	if (!arr)
+		return -ENOMEM;
+	n = ts->nspikes < TS_MAX_SPIKES ? ts->nspikes : TS_MAX_SPIKES;
+	for (uint64_t i = ts->nspikes - n; i < ts->nspikes; i++) {
+		const struct ts_spike *sp = &ts->spikes[i % TS_MAX_SPIKES];
+		cJSON *o = cJSON_CreateObject();
+
+		if (!o || !cJSON_AddItemToArray(arr, o) || json_add_u64(o, "t", sp->t) ||
+		    json_add_u64(o, "bytes", sp->bytes) ||
+		    json_add_u64(o, "baseline_bytes", sp->baseline_bytes))
+			return -ENOMEM;
+	}
+	if (json_add_buckets(bw, "per_second", ts->sec, TS_SECONDS, ts->last, 1) ||
+	    json_add_buckets(bw, "per_minute", ts->min, TS_MINUTES, ts->last, 60))
+		return -ENOMEM;
+	return 0;
+}
+
 static int json_add_talkers(cJSON *root, const struct wl_snapshot *snap)
 {
 	const struct talkers *t = snap->talkers;
@@ -390,6 +473,8 @@ cJSON *json_snapshot(const struct wl_snapshot *snap)
 	}
 	if (ok && snap->talkers)
 		ok = !json_add_talkers(root, snap);
+	if (ok && snap->ts)
+		ok = !json_add_bandwidth(root, snap);
 	if (ok) {
 		o = cJSON_AddObjectToObject(root, "parse_errors");
 		ok = o && !json_add_counter(o, "truncated", &snap->all.truncated) &&

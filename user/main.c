@@ -17,6 +17,7 @@
 #include "report.h"
 #include "status.h"
 #include "talkers.h"
+#include "timeseries.h"
 #include "util.h"
 #include "version.h"
 
@@ -90,7 +91,36 @@ static int talkers_setup(const struct wl_config *cfg, struct talkers *t, struct 
 	}
 	snap->talkers = t;
 	snap->top = cfg->top ? (unsigned int)cfg->top : 100;
+	snap->ts = timeseries_new(cfg->spike_factor > 0 ? cfg->spike_factor : 3.0);
+	if (!snap->ts) {
+		log_error("cannot allocate the bandwidth time series: out of memory");
+		talkers_free(t);
+		return -ENOMEM;
+	}
 	return 0;
+}
+
+static void talkers_teardown(struct talkers *t, struct wl_snapshot *snap)
+{
+	talkers_free(t);
+	timeseries_free(snap->ts);
+	snap->ts = NULL;
+	snap->talkers = NULL;
+}
+
+/* Add what the kernel counted since the previous tick to the time series at second `now`. */
+static void series_tick(struct wl_snapshot *snap, struct wl_stats *prev, uint64_t now_s)
+{
+	struct wl_stats d;
+	const __u64 *a = (const __u64 *)&snap->all;
+	__u64 *p = (__u64 *)prev, *o = (__u64 *)&d;
+
+	for (size_t i = 0; i < sizeof(d) / sizeof(__u64); i++) {
+		o[i] = a[i] - p[i];
+		p[i] = a[i];
+	}
+	if (d.total.packets)
+		timeseries_add_stats(snap->ts, now_s, &d);
 }
 
 static int run_file(const struct wl_config *cfg)
@@ -109,7 +139,7 @@ static int run_file(const struct wl_config *cfg)
 		return EXIT_RUNTIME;
 	err = pcap_source_open_file(cfg->file, &ps);
 	if (err) {
-		talkers_free(&talkers);
+		talkers_teardown(&talkers, &snap);
 		return EXIT_RUNTIME;
 	}
 	signal_pcap = ps;
@@ -144,8 +174,10 @@ static int run_file(const struct wl_config *cfg)
 	snap.rates.bps = snap.rates.avg_bps;
 	signal_pcap = NULL;
 	pcap_source_close(ps);
+	if (snap.ts && snap.ts->last)
+		timeseries_advance(snap.ts, snap.ts->last + 1);
 	err = print_output(cfg, &snap);
-	talkers_free(&talkers);
+	talkers_teardown(&talkers, &snap);
 	if (ret < 0 || err)
 		return EXIT_RUNTIME;
 	if (ret == PCAP_SOURCE_STOPPED)
@@ -227,6 +259,7 @@ static int run_live(const struct wl_config *cfg)
 	struct pcap_source *ps = NULL;
 	struct poller pl = {0};
 	struct talkers talkers;
+	struct wl_stats prev_stats;
 	uint64_t start_ns, last_tick, base_packets;
 	bool status = status_enabled();
 	unsigned int ifindex;
@@ -266,6 +299,7 @@ static int run_live(const struct wl_config *cfg)
 	start_ns = last_tick = util_now_mono_ns();
 	poller_sample(&pl, &snap, start_ns);
 	base_packets = snap.all.total.packets;
+	prev_stats = snap.all;
 	snap.base = snap.all.total;
 
 	while (!err && !stop_requested) {
@@ -293,6 +327,8 @@ static int run_live(const struct wl_config *cfg)
 				break;
 		}
 		if (now - last_tick >= 1000000000ull) {
+			if (ld)
+				series_tick(&snap, &prev_stats, util_now_real_ns() / 1000000000ull);
 			poller_sample(&pl, &snap, now);
 			last_tick = now;
 			if (status)
@@ -312,8 +348,12 @@ static int run_live(const struct wl_config *cfg)
 	signal_pcap = NULL;
 	pcap_source_close(ps);
 	loader_stop(ld);
+	if (ld)
+		series_tick(&snap, &prev_stats, util_now_real_ns() / 1000000000ull);
+	if (snap.ts && snap.ts->last)
+		timeseries_advance(snap.ts, snap.ts->last + 1);
 	ret = print_output(cfg, &snap);
-	talkers_free(&talkers);
+	talkers_teardown(&talkers, &snap);
 	return err || ret ? EXIT_RUNTIME : 0;
 }
 

@@ -22,6 +22,7 @@
 #include "parse.h"
 #include "flow.h"
 #include "talkers.h"
+#include "timeseries.h"
 #include "util.h"
 
 /* Link types that libpcap may not define on every platform. */
@@ -354,6 +355,8 @@ static void pcap_source_packet(u_char *user, const struct pcap_pkthdr *hdr, cons
 	     (uint64_t)hdr->ts.tv_usec * (ps->live ? 1000u : 1u);
 	if (snap->talkers)
 		pcap_source_flow(snap->talkers, &pkt, ps->cur_dir, hdr->len, ts);
+	if (snap->ts)
+		timeseries_add(snap->ts, ts / 1000000000ull, pkt.l4, pkt.app, 1, hdr->len);
 	if (hdr->caplen > hdr->len)
 		ps->caplen_over_len++;
 	if (!ps->live && !ps->pcapng) {

@@ -9,6 +9,7 @@
 #include "wirelens.h"
 
 struct talkers;
+struct timeseries;
 
 enum wl_source_kind {
 	WL_SOURCE_LIVE = 0,
@@ -54,10 +55,12 @@ struct wl_snapshot {
 	double duration_s;		  /* live: run time; offline: last - first timestamp */
 	uint64_t first_ts_ns, last_ts_ns; /* offline: packet timestamps (0 when none) */
 	bool complete;			  /* offline: the whole file was read */
-	struct talkers *talkers;	  /* hosts, pairs, flows (NULL: not tracked) */
-	struct wl_counter base;		  /* live: totals when this run started */
-	uint64_t flow_table_size;	  /* kernel flow table capacity (xdp backend) */
-	unsigned int top;		  /* entries per talkers list in the JSON */
+	struct talkers *talkers;
+	struct timeseries *ts;
+		/* bandwidth over time (NULL: not tracked) */ /* hosts, pairs, flows (NULL: not tracked) */
+	struct wl_counter base;	  /* live: totals when this run started */
+	uint64_t flow_table_size; /* kernel flow table capacity (xdp backend) */
+	unsigned int top;	  /* entries per talkers list in the JSON */
 };
 
 /* Add src into dst, field by field. */
