@@ -13,6 +13,7 @@
 #define WIRELENS_PARSE_H
 
 #include "wirelens.h"
+#include "app.h"
 
 /* Loops below have constant bounds; unroll them for BPF, leave them to the host compiler. */
 #ifdef __bpf__
@@ -217,6 +218,19 @@ WL_INLINE int wl_parse_ipv6(struct wl_cursor *c, struct wl_pkt *p)
 	return nh;
 }
 
+/*
+ * Transport payload length that the IP header announces (payload_off already set). Without a
+ * usable IP length (0, as in BIG TCP), assume the payload runs to the end of the frame.
+ */
+WL_INLINE __u32 wl_payload_len(const struct wl_pkt *p)
+{
+	__u32 hdrs = (__u32)p->payload_off - p->l3_off;
+
+	if (!p->ip_len)
+		return 0xffff;
+	return p->ip_len > hdrs ? p->ip_len - hdrs : 0;
+}
+
 /* TCP, UDP, ICMP and ICMPv6 headers: ports, flags and type. */
 WL_INLINE void wl_parse_l4(struct wl_cursor *c, struct wl_pkt *p, int proto)
 {
@@ -238,12 +252,15 @@ WL_INLINE void wl_parse_l4(struct wl_cursor *c, struct wl_pkt *p, int proto)
 		if (h + hlen > c->end)
 			goto truncated;
 		p->payload_off = (__u16)(h + hlen - c->start);
+		p->app =
+			wl_app_classify(1, p->sport, p->dport, h + hlen, c->end, wl_payload_len(p));
 	} else if (proto == WL_IPPROTO_UDP) {
 		if (h + 8 > c->end)
 			goto truncated;
 		p->sport = wl_get16(h);
 		p->dport = wl_get16(h + 2);
 		p->payload_off = (__u16)(h + 8 - c->start);
+		p->app = wl_app_classify(0, p->sport, p->dport, h + 8, c->end, wl_payload_len(p));
 	} else if (proto == WL_IPPROTO_ICMP || proto == WL_IPPROTO_ICMPV6) {
 		if (h + 4 > c->end)
 			goto truncated;

@@ -92,22 +92,36 @@ static __always_inline void count_flow(const struct wl_pkt *p, __u64 len, enum w
 		v->app = p->app;
 }
 
+/*
+ * The parse result lives in a per-CPU scratch map rather than on the stack. The verifier does
+ * not track values in map memory, so after parsing, the many parser paths (VLAN tags, IPv6
+ * extension headers, application rules) collapse into one state for the counting code instead
+ * of multiplying with it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct wl_pkt);
+} wl_scratch SEC(".maps");
+
 static __always_inline void count_frame(const void *data, const void *data_end, __u64 len,
 					enum wl_dir dir)
 {
 	struct wl_stats *s;
-	struct wl_pkt p;
-	__u32 key = dir;
+	struct wl_pkt *p;
+	__u32 key = dir, zero = 0;
 
-	wl_parse_frame(data, data_end, &p);
+	p = bpf_map_lookup_elem(&wl_scratch, &zero);
+	if (!p)
+		return;
+	wl_parse_frame(data, data_end, p);
 	s = bpf_map_lookup_elem(&wl_stats, &key);
 	if (!s)
 		return;
-	/*
-	 * Per-CPU value, and XDP and TC use different keys: plain adds are exact.
-	 */
-	wl_stats_add(s, &p, len);
-	count_flow(&p, len, dir);
+	/* Per-CPU value, and XDP and TC use different keys: plain adds are exact. */
+	wl_stats_add(s, p, len);
+	count_flow(p, len, dir);
 }
 
 SEC("xdp.frags")

@@ -37,14 +37,30 @@ enum wl_l4 {
 };
 
 /*
- * The app partition. Application protocol identification is a later step; until then every
- * TCP/UDP frame is `unknown` and every other frame is `none`. New values go before WL_APP_MAX
- * and into struct wl_app_stats in the same order.
+ * The app partition: application protocols identified by payload signature or port (bpf/app.h,
+ * rules in docs/app-protocols.md). `unknown`: TCP/UDP not identified; `none`: not TCP/UDP.
+ * New values go before WL_APP_MAX and into struct wl_app_stats in the same order.
  */
 enum wl_app {
 	WL_APP_NONE = 0,
-	WL_APP_UNKNOWN = 1,
-	WL_APP_MAX = 2,
+	WL_APP_UNKNOWN,
+	WL_APP_DNS,
+	WL_APP_MDNS,
+	WL_APP_LLMNR,
+	WL_APP_HTTP,
+	WL_APP_TLS,
+	WL_APP_QUIC,
+	WL_APP_SSH,
+	WL_APP_DHCP,
+	WL_APP_DHCPV6,
+	WL_APP_NTP,
+	WL_APP_SNMP,
+	WL_APP_SMTP,
+	WL_APP_IMAP,
+	WL_APP_POP3,
+	WL_APP_SMB,
+	WL_APP_RDP,
+	WL_APP_MAX,
 };
 
 struct wl_counter {
@@ -71,6 +87,22 @@ struct wl_l4_stats {
 struct wl_app_stats {
 	struct wl_counter none;
 	struct wl_counter unknown;
+	struct wl_counter dns;
+	struct wl_counter mdns;
+	struct wl_counter llmnr;
+	struct wl_counter http;
+	struct wl_counter tls;
+	struct wl_counter quic;
+	struct wl_counter ssh;
+	struct wl_counter dhcp;
+	struct wl_counter dhcpv6;
+	struct wl_counter ntp;
+	struct wl_counter snmp;
+	struct wl_counter smtp;
+	struct wl_counter imap;
+	struct wl_counter pop3;
+	struct wl_counter smb;
+	struct wl_counter rdp;
 };
 
 /*

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "names.h"
 #include "talkers.h"
 #include "timeseries.h"
 #include "util.h"
@@ -16,11 +17,6 @@
 
 #include <arpa/inet.h>
 #include <stdlib.h>
-
-static const char *const l3_names[WL_L3_MAX] = {"ipv4", "ipv6", "arp", "other"};
-static const char *const l4_names[WL_L4_MAX] = {"tcp", "udp", "icmp", "icmpv6", "other"};
-static const char *const app_names[WL_APP_MAX] = {"none", "unknown"};
-static const char *const dir_names[WL_DIR_MAX] = {"in", "out", "none"};
 
 cJSON *json_u64(uint64_t v)
 {
@@ -101,9 +97,12 @@ static int json_add_stats(cJSON *obj, const char *protocols_key, const struct wl
 	p = protocols_key ? cJSON_AddObjectToObject(obj, protocols_key) : obj;
 	if (!p)
 		return -ENOMEM;
-	if (json_add_partition(p, "l3", (const struct wl_counter *)&s->l3, l3_names, WL_L3_MAX) ||
-	    json_add_partition(p, "l4", (const struct wl_counter *)&s->l4, l4_names, WL_L4_MAX) ||
-	    json_add_partition(p, "app", (const struct wl_counter *)&s->app, app_names, WL_APP_MAX))
+	if (json_add_partition(p, "l3", (const struct wl_counter *)&s->l3, wl_l3_names,
+			       WL_L3_MAX) ||
+	    json_add_partition(p, "l4", (const struct wl_counter *)&s->l4, wl_l4_names,
+			       WL_L4_MAX) ||
+	    json_add_partition(p, "app", (const struct wl_counter *)&s->app, wl_app_names,
+			       WL_APP_MAX))
 		return -ENOMEM;
 	return 0;
 }
@@ -212,7 +211,8 @@ static int json_add_hosts(cJSON *tk, const struct talkers *t, unsigned int limit
 			return -ENOMEM;
 		}
 		for (int a = 0; a < WL_APP_MAX; a++)
-			if (h->app_bytes[a] && json_add_u64(apps, app_names[a], h->app_bytes[a])) {
+			if (h->app_bytes[a] &&
+			    json_add_u64(apps, wl_app_names[a], h->app_bytes[a])) {
 				free(top);
 				return -ENOMEM;
 			}
@@ -270,14 +270,14 @@ static int json_add_flows(cJSON *tk, const struct talkers *t, unsigned int limit
 		json_tcp_flags(f->tcp_flags_ab, fab);
 		json_tcp_flags(f->tcp_flags_ba, fba);
 		if (!o || !cJSON_AddItemToArray(arr, o) ||
-		    !cJSON_AddStringToObject(o, "l4", l4_names[wl_l4_of_proto(f->key.proto)]) ||
+		    !cJSON_AddStringToObject(o, "l4", wl_l4_names[wl_l4_of_proto(f->key.proto)]) ||
 		    json_add_u64(o, "proto", f->key.proto) ||
 		    json_add_addr(o, "a", f->key.a, f->key.family) ||
 		    json_add_u64(o, "port_a", f->key.port_a) ||
 		    json_add_addr(o, "b", f->key.b, f->key.family) ||
 		    json_add_u64(o, "port_b", f->key.port_b) ||
 		    !cJSON_AddStringToObject(o, "app",
-					     app_names[f->app < WL_APP_MAX ? f->app : 1]) ||
+					     wl_app_names[f->app < WL_APP_MAX ? f->app : 1]) ||
 		    !cJSON_AddStringToObject(o, "first_from",
 					     f->flags & WL_FLOW_F_B_FIRST ? "b" : "a") ||
 		    json_add_counter(o, "a_to_b", &f->ab) ||
@@ -346,8 +346,8 @@ static int json_add_buckets(cJSON *bw, const char *name, const struct ts_bucket 
 		if (!o || !cJSON_AddItemToArray(arr, o) || json_add_u64(o, "t", t) ||
 		    json_add_u64(o, "packets", b->total.packets) ||
 		    json_add_u64(o, "bytes", b->total.bytes) ||
-		    json_add_pairs_of(o, "l4", b->l4, l4_names, WL_L4_MAX) ||
-		    json_add_pairs_of(o, "app", b->app, app_names, WL_APP_MAX))
+		    json_add_pairs_of(o, "l4", b->l4, wl_l4_names, WL_L4_MAX) ||
+		    json_add_pairs_of(o, "app", b->app, wl_app_names, WL_APP_MAX))
 			return -ENOMEM;
 		if (b->spike && !cJSON_AddBoolToObject(o, "spike", true))
 			return -ENOMEM;
@@ -443,7 +443,7 @@ cJSON *json_snapshot(const struct wl_snapshot *snap)
 
 		ok = dirs != NULL;
 		for (int d = 0; ok && d < WL_DIR_NONE; d++) {
-			o = cJSON_AddObjectToObject(dirs, dir_names[d]);
+			o = cJSON_AddObjectToObject(dirs, wl_dir_names[d]);
 			ok = o && !json_add_stats(o, NULL, &snap->dir[d]);
 		}
 	}

@@ -4,6 +4,7 @@
 
 #include <inttypes.h>
 
+#include "names.h"
 #include "util.h"
 
 static void report_partition(FILE *f, const char *title, const struct wl_counter *ctr,
@@ -21,8 +22,6 @@ static void report_partition(FILE *f, const char *title, const struct wl_counter
 
 void report_print(FILE *f, const struct wl_snapshot *snap)
 {
-	static const char *const l3[] = {"ipv4", "ipv6", "arp", "other"};
-	static const char *const l4[] = {"tcp", "udp", "icmp", "icmpv6", "other"};
 	const struct wl_counter *t = &snap->all.total;
 	char avg[32], peak[32];
 
@@ -43,8 +42,10 @@ void report_print(FILE *f, const struct wl_snapshot *snap)
 			U64(snap->dir[WL_DIR_IN].total.bytes),
 			U64(snap->dir[WL_DIR_OUT].total.packets),
 			U64(snap->dir[WL_DIR_OUT].total.bytes));
-	report_partition(f, "l3", (const struct wl_counter *)&snap->all.l3, l3, WL_L3_MAX, t);
-	report_partition(f, "l4", (const struct wl_counter *)&snap->all.l4, l4, WL_L4_MAX, t);
+	report_partition(f, "l3", (const struct wl_counter *)&snap->all.l3, wl_l3_names, WL_L3_MAX,
+			 t);
+	report_partition(f, "l4", (const struct wl_counter *)&snap->all.l4, wl_l4_names, WL_L4_MAX,
+			 t);
 	if (snap->all.truncated.packets || snap->all.malformed.packets)
 		fprintf(f, "\nparse errors: %llu truncated, %llu malformed frames\n",
 			U64(snap->all.truncated.packets), U64(snap->all.malformed.packets));

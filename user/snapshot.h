@@ -57,10 +57,10 @@ struct wl_snapshot {
 	bool complete;			  /* offline: the whole file was read */
 	struct talkers *talkers;
 	struct timeseries *ts;
-		/* bandwidth over time (NULL: not tracked) */ /* hosts, pairs, flows (NULL: not tracked) */
-	struct wl_counter base;	  /* live: totals when this run started */
-	uint64_t flow_table_size; /* kernel flow table capacity (xdp backend) */
-	unsigned int top;	  /* entries per talkers list in the JSON */
+	/* bandwidth over time (NULL: not tracked) */ /* hosts, pairs, flows (NULL: not tracked) */
+	struct wl_counter base;			      /* live: totals when this run started */
+	uint64_t flow_table_size;		      /* kernel flow table capacity (xdp backend) */
+	unsigned int top;			      /* entries per talkers list in the JSON */
 };
 
 /* Add src into dst, field by field. */

@@ -11,8 +11,8 @@
 #define TS_SECONDS	   3600
 #define TS_MINUTES	   1440
 #define TS_MAX_SPIKES	   64
-#define TS_BASELINE_SECS   60  /* trailing window the spike baseline is averaged over */
-#define TS_BASELINE_MIN	   10  /* seconds of history needed before spikes are flagged */
+#define TS_BASELINE_SECS   60	/* trailing window the spike baseline is averaged over */
+#define TS_BASELINE_MIN	   10	/* seconds of history needed before spikes are flagged */
 #define TS_SPIKE_MIN_BYTES 8000 /* a second below 64 kbit/s is never a spike */
 
 struct ts_bucket {
@@ -35,8 +35,8 @@ struct timeseries {
 	uint64_t last;	     /* newest second seen; 0: nothing yet */
 	double spike_factor; /* a second above factor x baseline is a spike */
 	struct ts_spike spikes[TS_MAX_SPIKES];
-	uint64_t nspikes;    /* all spikes seen; the last TS_MAX_SPIKES are kept */
-	uint64_t late;	     /* frames older than the per-second window (out-of-order files) */
+	uint64_t nspikes; /* all spikes seen; the last TS_MAX_SPIKES are kept */
+	uint64_t late;	  /* frames older than the per-second window (out-of-order files) */
 };
 
 /* Allocate a series. Returns NULL (errno ENOMEM) on failure. */
