@@ -5,12 +5,12 @@
 const char *const wl_l3_names[WL_L3_MAX] = {"ipv4", "ipv6", "arp", "other"};
 const char *const wl_l4_names[WL_L4_MAX] = {"tcp", "udp", "icmp", "icmpv6", "other"};
 const char *const wl_app_names[WL_APP_MAX] = {
-	[WL_APP_NONE] = "none",	    [WL_APP_UNKNOWN] = "unknown", [WL_APP_DNS] = "dns",
-	[WL_APP_MDNS] = "mdns",	    [WL_APP_LLMNR] = "llmnr",	  [WL_APP_HTTP] = "http",
-	[WL_APP_TLS] = "tls",	    [WL_APP_QUIC] = "quic",	  [WL_APP_SSH] = "ssh",
-	[WL_APP_DHCP] = "dhcp",	    [WL_APP_DHCPV6] = "dhcpv6",	  [WL_APP_NTP] = "ntp",
-	[WL_APP_SNMP] = "snmp",	    [WL_APP_SMTP] = "smtp",	  [WL_APP_IMAP] = "imap",
-	[WL_APP_POP3] = "pop3",	    [WL_APP_SMB] = "smb",	  [WL_APP_RDP] = "rdp",
+	[WL_APP_NONE] = "none", [WL_APP_UNKNOWN] = "unknown", [WL_APP_DNS] = "dns",
+	[WL_APP_MDNS] = "mdns", [WL_APP_LLMNR] = "llmnr",     [WL_APP_HTTP] = "http",
+	[WL_APP_TLS] = "tls",	[WL_APP_QUIC] = "quic",	      [WL_APP_SSH] = "ssh",
+	[WL_APP_DHCP] = "dhcp", [WL_APP_DHCPV6] = "dhcpv6",   [WL_APP_NTP] = "ntp",
+	[WL_APP_SNMP] = "snmp", [WL_APP_SMTP] = "smtp",	      [WL_APP_IMAP] = "imap",
+	[WL_APP_POP3] = "pop3", [WL_APP_SMB] = "smb",	      [WL_APP_RDP] = "rdp",
 };
 const char *const wl_dir_names[WL_DIR_MAX] = {"in", "out", "none"};
 
