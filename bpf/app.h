@@ -127,8 +127,8 @@ WL_INLINE __u8 wl_app_of_udp_port(__u16 port)
  * frame ends at end; plen is the payload length the IP header announces, so that Ethernet
  * padding after a short segment is never mistaken for payload.
  */
-WL_INLINE __u8 wl_app_classify(int tcp, __u16 sport, __u16 dport, const __u8 *pl,
-			       const __u8 *end, __u32 plen)
+WL_INLINE __u8 wl_app_classify(int tcp, __u16 sport, __u16 dport, const __u8 *pl, const __u8 *end,
+			       __u32 plen)
 {
 	__u8 app;
 
