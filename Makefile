@@ -58,6 +58,8 @@ DEB_PKGS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libpcap
 	tcpreplay jq python3 util-linux procps ethtool iputils-ping bc
 
 .DEFAULT_GOAL := all
+# Keep intermediate objects (tests/lib) so that nothing rebuilds needlessly.
+.SECONDARY:
 .PHONY: all deps deps-check run test test-unit test-bpf test-golden test-e2e bench bench-quick install \
 	uninstall clean vmlinux format format-check help
 
