@@ -165,11 +165,15 @@ static void pad60(struct fb *b, uint8_t v)
 }
 
 static const char http_get[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-static const uint8_t tls_hello[] = {0x16, 0x03, 0x01, 0x00, 0x40, 0x01, 0x00, 0x00, 0x3c, 0x03,
-				    0x03};
+static const uint8_t tls_hello[] = {0x16, 0x03, 0x01, 0x00, 0x40, 0x01,
+				    0x00, 0x00, 0x3c, 0x03, 0x03};
 static const char ssh_banner[] = "SSH-2.0-OpenSSH_9.2\r\n";
 
-enum { T_OK = 0, T_TRUNC = 1, T_MALF = 2 };
+enum {
+	T_OK = 0,
+	T_TRUNC = 1,
+	T_MALF = 2
+};
 
 #define L3(x)  WL_L3_##x
 #define L4(x)  WL_L4_##x
@@ -466,7 +470,11 @@ void frames_bulk(uint32_t i, uint32_t seed, struct tframe *f)
 		size = hdr;
 	pl = size - hdr;
 	if (l3type == 0x0800)
-		ipv4(&b, f->l4 == WL_L4_TCP ? 6 : f->l4 == WL_L4_UDP ? 17 : 1, 0, size - b.n - 20, 0);
+		ipv4(&b,
+		     f->l4 == WL_L4_TCP	  ? 6
+		     : f->l4 == WL_L4_UDP ? 17
+					  : 1,
+		     0, size - b.n - 20, 0);
 	else
 		ipv6(&b, f->l4 == WL_L4_TCP ? 6 : f->l4 == WL_L4_UDP ? 17 : 58, size - b.n - 40);
 	if (f->l4 == WL_L4_TCP)

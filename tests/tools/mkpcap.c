@@ -23,8 +23,8 @@
 static const char *const l3n[] = {"ipv4", "ipv6", "arp", "other"};
 static const char *const l4n[] = {"tcp", "udp", "icmp", "icmpv6", "other"};
 static const char *const appn[WL_APP_MAX] = {
-	"none", "unknown", "dns", "mdns", "llmnr", "http",   "tls",  "quic", "ssh",
-	"dhcp", "dhcpv6",  "ntp", "snmp", "smtp",  "imap",  "pop3", "smb",  "rdp",
+	"none", "unknown", "dns", "mdns", "llmnr", "http", "tls",  "quic", "ssh",
+	"dhcp", "dhcpv6",  "ntp", "snmp", "smtp",  "imap", "pop3", "smb",  "rdp",
 };
 
 struct out {
@@ -86,9 +86,9 @@ static uint32_t encap(int lt, const struct tframe *f, uint8_t *out)
 	switch (lt) {
 	case DLT_LINUX_SLL:
 		memset(out, 0, 16);
-		out[1] = 0;	  /* to us */
-		out[3] = 1;	  /* ARPHRD_ETHER */
-		out[5] = 6;	  /* address length */
+		out[1] = 0; /* to us */
+		out[3] = 1; /* ARPHRD_ETHER */
+		out[5] = 6; /* address length */
 		memcpy(out + 6, f->data + 6, 6);
 		out[14] = (uint8_t)(type >> 8);
 		out[15] = (uint8_t)type;
@@ -98,8 +98,8 @@ static uint32_t encap(int lt, const struct tframe *f, uint8_t *out)
 		memset(out, 0, 20);
 		out[0] = (uint8_t)(type >> 8);
 		out[1] = (uint8_t)type;
-		out[7] = 1;	  /* ifindex 1 */
-		out[9] = 1;	  /* ARPHRD_ETHER */
+		out[7] = 1; /* ifindex 1 */
+		out[9] = 1; /* ARPHRD_ETHER */
 		out[11] = 6;
 		memcpy(out + 12, f->data + 6, 6);
 		memcpy(out + 20, f->data + 14, f->len - 14);
