@@ -218,6 +218,7 @@ static int start_backend(const struct wl_config *cfg, const char *ifname, unsign
 		if (err)
 			return err;
 		pcap_source_describe(*ps, &snap->source);
+		log_info("counting on '%s' with libpcap", ifname);
 		return 0;
 	}
 	err = loader_start(&lo, ld);

@@ -293,15 +293,17 @@ int talkers_harvest(struct talkers *t, int map_fd, int64_t mono_to_real)
 struct rank {
 	const void *entry;
 	uint64_t metric;
+	size_t key_size;
 };
 
+/* Largest first; ties by key so that the order never depends on the hash seed. */
 static int rank_cmp(const void *a, const void *b)
 {
 	const struct rank *x = a, *y = b;
 
 	if (x->metric != y->metric)
 		return x->metric < y->metric ? 1 : -1;
-	return 0;
+	return memcmp(x->entry, y->entry, x->key_size);
 }
 
 static uint64_t metric_of(const struct entry_head *h, enum talkers_sort by, enum talkers_dir dir)
@@ -339,6 +341,7 @@ static size_t talkers_top(const struct table *tab, enum talkers_sort by, enum ta
 			continue;
 		r[n].entry = e;
 		r[n].metric = m;
+		r[n].key_size = tab->key_size;
 		n++;
 	}
 	qsort(r, n, sizeof(*r), rank_cmp);

@@ -37,8 +37,7 @@ static int setup(void **state)
 		return 0;
 	}
 	/* Never touch the real pins under /sys/fs/bpf/wirelens. */
-	bpf_object__for_each_map(map, skel->obj)
-		bpf_map__set_pin_path(map, NULL);
+	bpf_object__for_each_map(map, skel->obj) bpf_map__set_pin_path(map, NULL);
 	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_get_buff_len, NULL) == 1)
 		skel->rodata->cfg_xdp_frags = 1;
 	err = wirelens_bpf__load(skel);

@@ -3,7 +3,8 @@
  * mkpcap: write test frames to a pcap (or pcapng) file, and the counts they must produce,
  * computed from the frames' declared classes (tests/lib/frames.c), never from the parser.
  *
- *   mkpcap [-l LINKTYPE] [-n COUNT] [-s SEED] [-e EXPECT.json] [--pcapng] [--wire] SET OUT
+ *   mkpcap [-l LINKTYPE] [-n COUNT] [-s SEED] [-e EXPECT.json] [--pcapng] [--wire]
+ *          [--exclude NAME] SET OUT
  */
 #include <errno.h>
 #include <getopt.h>
@@ -39,7 +40,7 @@ struct out {
 static void usage(void)
 {
 	fprintf(stderr, "usage: mkpcap [-l en10mb|sll|sll2|raw|null|loop] [-n COUNT] [-s SEED] "
-			"[-e EXPECT.json] [--pcapng] [--wire] catalog|bulk OUT\n");
+			"[-e EXPECT.json] [--pcapng] [--wire] [--exclude NAME] catalog|bulk OUT\n");
 	exit(2);
 }
 
@@ -197,9 +198,10 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"pcapng", no_argument, NULL, 'g'},
 		{"wire", no_argument, NULL, 'w'},
+		{"exclude", required_argument, NULL, 'x'},
 		{0},
 	};
-	const char *expect = NULL, *set, *path;
+	const char *expect = NULL, *set, *path, *exclude = "";
 	unsigned long count = 1000, seed = 1;
 	struct out o = {.linktype = DLT_EN10MB};
 	bool wire = false;
@@ -239,6 +241,9 @@ int main(int argc, char **argv)
 		case 'w':
 			wire = true;
 			break;
+		case 'x':
+			exclude = optarg;
+			break;
 		default:
 			usage();
 		}
@@ -273,7 +278,7 @@ int main(int argc, char **argv)
 		int n = frames_catalog(&fr);
 
 		for (int i = 0; i < n; i++)
-			if (!wire || fr[i].len >= 14)
+			if ((!wire || fr[i].len >= 14) && strcmp(fr[i].name, exclude))
 				emit(&o, &fr[i]);
 	} else {
 		struct tframe f;

@@ -33,18 +33,16 @@ static void test_u64_exact(void **state)
 	root = cJSON_Parse(text);
 	assert_non_null(root);
 	assert_non_null(cJSON_GetObjectItem(root, "totals"));
-	tcp = cJSON_GetObjectItem(
-		cJSON_GetObjectItem(cJSON_GetObjectItem(root, "protocols"), "l4"), "tcp");
+	tcp = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "protocols"), "l4"),
+				  "tcp");
 	assert_non_null(tcp);
-	assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(root,
-										 "protocols"),
-							       "app"),
-					    "dns"));
+	assert_non_null(cJSON_GetObjectItem(
+		cJSON_GetObjectItem(cJSON_GetObjectItem(root, "protocols"), "app"), "dns"));
 	assert_non_null(cJSON_GetObjectItem(root, "drops"));
 	assert_non_null(cJSON_GetObjectItem(root, "parse_errors"));
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "source"), "kind")
-				    ->valuestring,
-			    "file");
+	assert_string_equal(
+		cJSON_GetObjectItem(cJSON_GetObjectItem(root, "source"), "kind")->valuestring,
+		"file");
 	/* Offline snapshots have no directions. */
 	assert_null(cJSON_GetObjectItem(root, "directions"));
 	cJSON_Delete(root);
@@ -71,11 +69,11 @@ static void test_live_has_directions(void **state)
 	assert_non_null(root);
 	dirs = cJSON_GetObjectItem(root, "directions");
 	assert_non_null(dirs);
-	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(dirs, "in"),
-								 "totals"),
-					     "packets")
-				 ->valueint,
-			 5);
+	assert_int_equal(
+		cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(dirs, "in"), "totals"),
+				    "packets")
+			->valueint,
+		5);
 	assert_int_equal(
 		cJSON_GetObjectItem(cJSON_GetObjectItem(root, "totals"), "packets")->valueint, 12);
 	cJSON_Delete(root);

@@ -20,8 +20,8 @@ static void check_frame(const struct tframe *f, const struct wl_pkt *p)
 	    !!(p->flags & WL_PF_MALFORMED) != f->malformed)
 		fail_msg("%s: got l3=%u l4=%u app=%u flags=0x%x, declared l3=%u l4=%u app=%u "
 			 "truncated=%d malformed=%d",
-			 f->name, p->l3, p->l4, p->app, p->flags, f->l3, f->l4, f->app, f->truncated,
-			 f->malformed);
+			 f->name, p->l3, p->l4, p->app, p->flags, f->l3, f->l4, f->app,
+			 f->truncated, f->malformed);
 }
 
 static void test_catalog_classes(void **state)
@@ -135,11 +135,11 @@ static void test_every_truncation(void **state)
 				assert_true(p.flags & WL_PF_TRUNCATED);
 			}
 			if (p.l3 != WL_L3_OTHER && p.l3 != whole.l3)
-				fail_msg("%s cut to %u: l3 %u, whole frame %u", fr[i].name, len, p.l3,
-					 whole.l3);
+				fail_msg("%s cut to %u: l3 %u, whole frame %u", fr[i].name, len,
+					 p.l3, whole.l3);
 			if (p.l4 != WL_L4_OTHER && p.l4 != whole.l4)
-				fail_msg("%s cut to %u: l4 %u, whole frame %u", fr[i].name, len, p.l4,
-					 whole.l4);
+				fail_msg("%s cut to %u: l4 %u, whole frame %u", fr[i].name, len,
+					 p.l4, whole.l4);
 			/* The stats helper keeps the partitions consistent whatever the parse. */
 			struct wl_stats s;
 
