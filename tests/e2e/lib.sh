@@ -52,11 +52,18 @@ net_down() {
 	return 0
 }
 
+# Run a command in namespace A's network but the machine's mount namespace: `ip netns exec`
+# would give it a private /sys, and with it a private bpf filesystem, hiding the pinned maps
+# from the next daemon and from bpftool.
+# (An array, not a function: `cmd &` and `timeout cmd` must exec the command itself so that
+# $! is the daemon's pid.)
+IN_A=(nsenter "--net=/run/netns/$NSA")
+
 # daemon_start NAME ARGS...: wirelens in namespace A on veth A; waits until it is counting.
 daemon_start() {
 	local name=$1 i
 	shift
-	ip netns exec "$NSA" "$WL" -i "$VA" "$@" >"$TMPD/$name.json" 2>"$TMPD/$name.err" &
+	"${IN_A[@]}" "$WL" -i "$VA" "$@" >"$TMPD/$name.json" 2>"$TMPD/$name.err" &
 	DPID=$!
 	echo "$DPID" >>"$TMPD/pids"
 	for i in $(seq 100); do
