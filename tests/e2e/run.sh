@@ -367,27 +367,46 @@ talkers_vs_tshark() {
 	local f=$1 ours theirs
 	ours=$("$WL" -r "$f" --json --top 100000 | jq -S -c '
 		[.talkers.hosts[] | {addr, tx, rx}] | sort_by(.addr)')
-	theirs=$(tshark -r "$f" -q -z endpoints,ip -z endpoints,ipv6 2>/dev/null | python3 -c '
+	# tshark's IPv6 endpoint tap skips non-first fragments (its IPv4 tap does not): add them
+	# back from tshark's own dissection so that every frame with addresses counts.
+	tshark -r "$f" -o ipv6.defragment:FALSE -Y "ipv6.fraghdr.offset != 0" -T fields \
+		-e ipv6.src -e ipv6.dst -e frame.len >"$TMPD/v6frag" 2>/dev/null
+	theirs=$(tshark -r "$f" -o ip.defragment:FALSE -o ipv6.defragment:FALSE -q -z endpoints,ip -z endpoints,ipv6 2>/dev/null | python3 -c '
 import json, sys
-out = []
+hosts = {}
+z = lambda: {"packets": 0, "bytes": 0}
 for line in sys.stdin:
     p = line.split()
     if len(p) == 7 and p[1].isdigit() and (":" in p[0] or p[0].count(".") == 3):
-        out.append({"addr": p[0], "tx": {"packets": int(p[3]), "bytes": int(p[4])},
-                    "rx": {"packets": int(p[5]), "bytes": int(p[6])}})
-print(json.dumps(sorted(out, key=lambda h: h["addr"]), sort_keys=True))')
+        hosts[p[0]] = {"addr": p[0], "tx": {"packets": int(p[3]), "bytes": int(p[4])},
+                       "rx": {"packets": int(p[5]), "bytes": int(p[6])}}
+for line in open(sys.argv[1]):
+    src, dst, n = line.split()
+    for a, d in ((src, "tx"), (dst, "rx")):
+        h = hosts.setdefault(a, {"addr": a, "tx": z(), "rx": z()})
+        h[d]["packets"] += 1; h[d]["bytes"] += int(n)
+print(json.dumps(sorted(hosts.values(), key=lambda h: h["addr"]), sort_keys=True))' "$TMPD/v6frag")
 	jq_eq "$ours" "$theirs" || fail "hosts differ from tshark endpoints: ours $ours tshark $theirs" || return
+	# Conversations, each direction: tshark's conv table rounds bytes ("929 kB"), so aggregate
+	# tshark's per-frame addresses instead.
 	ours=$("$WL" -r "$f" --json --top 100000 | jq -S -c '
-		[.talkers.pairs[] | {a, b, n: (.a_to_b.packets + .b_to_a.packets), bytes: (.a_to_b.bytes + .b_to_a.bytes)}] | sort_by(.a, .b)')
-	theirs=$(tshark -r "$f" -q -z conv,ip -z conv,ipv6 2>/dev/null | python3 -c '
+		[.talkers.pairs[] | {a, b, a_to_b, b_to_a}] | sort_by(.a, .b)')
+	theirs=$(tshark -r "$f" -o ip.defragment:FALSE -o ipv6.defragment:FALSE -T fields \
+		-E occurrence=f -e ip.src -e ip.dst -e ipv6.src -e ipv6.dst -e frame.len 2>/dev/null |
+		python3 -c '
 import ipaddress, json, sys
-out = []
+pairs = {}
+z = lambda: {"packets": 0, "bytes": 0}
 for line in sys.stdin:
-    p = line.split()
-    if len(p) >= 11 and p[1] == "<->":
-        a, b = sorted([p[0], p[2]], key=lambda x: ipaddress.ip_address(x).packed)
-        out.append({"a": a, "b": b, "n": int(p[7]), "bytes": int(p[8])})
-print(json.dumps(sorted(out, key=lambda x: (x["a"], x["b"])), sort_keys=True))')
+    f = line.rstrip("\n").split("\t")
+    src, dst = (f[0], f[1]) if f[0] else (f[2], f[3])
+    if not src or not dst:
+        continue
+    a, b = sorted([src, dst], key=lambda x: ipaddress.ip_address(x).packed)
+    c = pairs.setdefault((a, b), {"a": a, "b": b, "a_to_b": z(), "b_to_a": z()})
+    d = c["a_to_b"] if src == a else c["b_to_a"]
+    d["packets"] += 1; d["bytes"] += int(f[4])
+print(json.dumps(sorted(pairs.values(), key=lambda x: (x["a"], x["b"])), sort_keys=True))')
 	jq_eq "$ours" "$theirs" || fail "pairs differ from tshark conv: ours $ours tshark $theirs" || return
 }
 
