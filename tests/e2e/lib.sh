@@ -131,6 +131,12 @@ zero_counts() {
 	jq -c '{totals: .totals, l3: .l3, l4: .l4, app: .app} | walk(if type == "number" then 0 else . end)' "$1"
 }
 
+# Drop counters of both veth ends (frames lost before any hook are not the sensor's).
+veth_drops() {
+	echo "A: $(ip -n "$NSA" -s -j link show dev "$VA" | jq -c '.[0].stats64 | {rx: .rx.dropped, tx: .tx.dropped}')" \
+		"B: $(ip -n "$NSB" -s -j link show dev "$VB" | jq -c '.[0].stats64 | {rx: .rx.dropped, tx: .tx.dropped}')"
+}
+
 xdp_attached() { # prints the xdp line of A, if any
 	ip -n "$NSA" link show dev "$VA" 2>/dev/null | grep -o 'xdp[a-z]*' | head -1
 }

@@ -50,7 +50,8 @@ mix() {
 	[ "$DRC" = 0 ] || fail "daemon exit status $DRC: $(cat "$TMPD/d.err")" || return
 	exp=$(sum_counts "$TMPD/cat.exp" "$TMPD/bulk.exp")
 	got=$(dir_counts "$TMPD/d.json" in)
-	jq_eq "$exp" "$got" || fail "in != sent mix: expected $exp got $got" || return
+	jq_eq "$exp" "$got" || fail "in != sent mix: expected $exp got $got; veth: $(veth_drops)" ||
+		return
 	got=$(jq -c '.directions.out.totals' "$TMPD/d.json")
 	jq_eq "$got" '{"packets":0,"bytes":0}' || fail "out not zero: $got" || return
 	echo "# $backend: sent $(jq .totals.packets <<<"$exp") frames, counted $(jq .totals.packets <<<"$(dir_counts "$TMPD/d.json" in)")"
