@@ -123,35 +123,49 @@ void *table_next(const struct table *t, size_t *pos)
 	return NULL;
 }
 
+/* Empty slot i by backward-shift deletion: later members of its cluster move up (no tombstones). */
+static void table_delete_slot(struct table *t, size_t i)
+{
+	size_t mask = t->nslots - 1, j = i;
+
+	for (;;) {
+		size_t k;
+
+		j = (j + 1) & mask;
+		if (!t->used[j])
+			break;
+		k = table_hash(t, t->slots + j * t->entry_size) & mask;
+		/* Move j into the hole at i unless its home slot k lies cyclically in (i, j]. */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		memcpy(t->slots + i * t->entry_size, t->slots + j * t->entry_size, t->entry_size);
+		t->used[i] = t->used[j];
+		i = j;
+	}
+	t->used[i] = 0;
+}
+
 void table_remove_if(struct table *t, bool (*drop)(void *entry, void *ctx), void *ctx)
 {
-	uint8_t *old_used = t->used, *old_slots = t->slots;
-	size_t n = t->nslots;
-	uint8_t *nu, *ns;
-
-	nu = calloc(n, 1);
-	ns = calloc(n, t->entry_size);
-	if (!nu || !ns) {
-		/* Can't rebuild: mark in place is impossible with linear probing; keep all. */
-		free(nu);
-		free(ns);
-		return;
+	/* Decide for every entry first (used = 2: to drop), then delete in place. */
+	for (size_t i = 0; i < t->nslots; i++)
+		if (t->used[i] && drop(t->slots + i * t->entry_size, ctx))
+			t->used[i] = 2;
+	for (size_t i = 0; i < t->nslots; i++) {
+		/* A deletion can shift another marked entry into slot i: repeat until it's not. */
+		while (t->used[i] == 2) {
+			table_delete_slot(t, i);
+			t->count--;
+		}
 	}
-	t->used = nu;
-	t->slots = ns;
-	t->count = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint8_t *e = old_slots + i * t->entry_size;
-		bool found;
-		size_t j;
-
-		if (!old_used[i] || drop(e, ctx))
-			continue;
-		j = table_slot(t, e, &found);
-		t->used[j] = 1;
-		memcpy(t->slots + j * t->entry_size, e, t->entry_size);
-		t->count++;
+	/*
+	 * Entries that wrapped past the end of the array can have shifted into slots already
+	 * passed; a second sweep catches them.
+	 */
+	for (size_t i = 0; i < t->nslots; i++) {
+		while (t->used[i] == 2) {
+			table_delete_slot(t, i);
+			t->count--;
+		}
 	}
-	free(old_used);
-	free(old_slots);
 }

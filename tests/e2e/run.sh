@@ -422,6 +422,144 @@ test_tshark_catalog() {
 	jq_eq "$a" "$b" || fail "bulk: wirelens $a != tshark $b" || return
 }
 
+# --- application protocols, time series, bounded tables -----------------------------------
+
+# app_live BACKEND: real servers in namespace A (DNS responder, HTTP, TLS, SSH banner), real
+# clients in B; each flow must carry the right application protocol.
+app_live() {
+	local backend=$1 app port
+	need_net || return
+	command -v openssl >/dev/null || skip "openssl missing" || return
+	net_up addr || fail "cannot create namespaces" || return
+	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=wirelens-test \
+		-keyout "$TMPD/key.pem" -out "$TMPD/cert.pem" >/dev/null 2>&1 ||
+		fail "cannot make a test certificate" || return
+	daemon_start d --backend "$backend" --pin-path "$PIN_BASE-app$backend" --json --top 1000 ||
+		fail "daemon did not start: $(cat "$TMPD/d.err")" || return
+	ip netns exec "$NSA" timeout 15 python3 - >/dev/null 2>&1 <<-'EOF' &
+		import socket, threading, http.server
+		def dns():
+		    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("198.18.0.1", 53))
+		    while True:
+		        q, peer = s.recvfrom(512)
+		        s.sendto(q[:2] + b"\x81\x80" + q[4:6] + b"\x00\x01\x00\x00\x00\x00" + q[12:]
+		                 + b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\xc6\x12\x00\x01", peer)
+		def ssh():
+		    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+		    s.bind(("198.18.0.1", 2222)); s.listen()
+		    while True:
+		        c, _ = s.accept(); c.sendall(b"SSH-2.0-wirelens_test\r\n"); c.recv(100); c.close()
+		threading.Thread(target=dns, daemon=True).start()
+		threading.Thread(target=ssh, daemon=True).start()
+		http.server.ThreadingHTTPServer(("198.18.0.1", 8080), http.server.SimpleHTTPRequestHandler).serve_forever()
+	EOF
+	echo $! >>"$TMPD/pids"
+	ip netns exec "$NSA" timeout 15 openssl s_server -accept 4433 -cert "$TMPD/cert.pem" \
+		-key "$TMPD/key.pem" -quiet >/dev/null 2>&1 &
+	echo $! >>"$TMPD/pids"
+	sleep 1
+	ip netns exec "$NSB" timeout 10 python3 - 2>"$TMPD/client.err" <<-'EOF'
+		import socket, urllib.request
+		s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
+		s.sendto(b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01", ("198.18.0.1", 53))
+		s.recvfrom(512)
+		urllib.request.urlopen("http://198.18.0.1:8080/", timeout=5).read()
+		c = socket.create_connection(("198.18.0.1", 2222), timeout=5); c.recv(100); c.sendall(b"SSH-2.0-client\r\n"); c.close()
+	EOF
+	[ $? = 0 ] || fail "clients failed: $(cat "$TMPD/client.err")" || return
+	echo Q | ip netns exec "$NSB" timeout 10 openssl s_client -connect 198.18.0.1:4433 \
+		-servername wirelens-test >/dev/null 2>&1
+	sleep 1.5
+	daemon_stop
+	for pair in 53:dns 8080:http 4433:tls 2222:ssh; do
+		port=${pair%%:*}
+		app=$(jq -r --argjson p "$port" '[.talkers.flows[] | select(.port_a == $p) | .app] | first // "missing"' "$TMPD/d.json")
+		[ "$app" = "${pair#*:}" ] || fail "$backend: flow to port $port is '$app', expected ${pair#*:}" || return
+		[ "$(jq -r --arg a "${pair#*:}" '.protocols.app[$a].packets' "$TMPD/d.json")" -gt 0 ] ||
+			fail "$backend: no ${pair#*:} frames in protocols.app" || return
+	done
+	net_down
+}
+test_app_live_xdp() { app_live xdp; }
+test_app_live_pcap() { app_live pcap; }
+
+# A steady 1 kB/s for 70 s, then a burst at second 70: the per-second and per-minute buckets
+# add up to the totals, and that second (only that one) is a spike.
+test_timeseries_spike() {
+	local out t0=1700000000
+	python3 - "$TMPD/burst.pcap" "$t0" <<-'EOF' || return 1
+		import struct, sys
+		path, t0 = sys.argv[1], int(sys.argv[2])
+		def frame(size):
+		    eth = bytes.fromhex("020000000002020000000001") + b"\x08\x00"
+		    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, size - 14, 0, 0, 64, 17, 0,
+		                     bytes([198, 18, 0, 1]), bytes([198, 18, 0, 2]))
+		    udp = struct.pack(">HHHH", 40000, 40001, size - 34, 0)
+		    return eth + ip + udp + b"z" * (size - 42)
+		with open(path, "wb") as f:
+		    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+		    def rec(t, us, data):
+		        f.write(struct.pack("<IIII", t, us, len(data), len(data)) + data)
+		    for s in range(80):
+		        for i in range(10):
+		            rec(t0 + s, i * 1000, frame(100))
+		        if s == 70:
+		            for i in range(200):
+		                rec(t0 + s, 500000 + i, frame(1000))
+	EOF
+	out=$("$WL" -r "$TMPD/burst.pcap" --json) || fail "wirelens -r failed" || return
+	[ "$(jq '[.bandwidth.per_second[].packets] | add' <<<"$out")" = "$(jq .totals.packets <<<"$out")" ] ||
+		fail "per-second buckets do not add up to the total" || return
+	[ "$(jq '[.bandwidth.per_minute[].bytes] | add' <<<"$out")" = "$(jq .totals.bytes <<<"$out")" ] ||
+		fail "per-minute buckets do not add up to the total" || return
+	[ "$(jq -c '[.bandwidth.per_second[] | select(.spike) | .t]' <<<"$out")" = "[$((t0 + 70))]" ] ||
+		fail "spike seconds $(jq -c '[.bandwidth.per_second[] | select(.spike) | .t]' <<<"$out"), expected [$((t0 + 70))]" || return
+	[ "$(jq '.bandwidth.per_second[] | select(.t == '$((t0 + 70))') | .bytes' <<<"$out")" = $((10 * 100 + 200 * 1000)) ] ||
+		fail "burst second holds the wrong bytes" || return
+	[ "$(jq '.bandwidth.peak_bps' <<<"$out")" = "$(((10 * 100 + 200 * 1000) * 8))" ] ||
+		fail "peak is not the burst second" || return
+}
+
+# A million distinct flows over 131072 addresses: the tables stay within their caps, each table
+# plus its folded `other` equals everything attributed, and memory stays bounded.
+test_million_flows_bounded() {
+	local rss out
+	python3 - "$TMPD/flows.pcap" <<-'EOF' || return 1
+		import struct, sys
+		eth = bytes.fromhex("020000000002020000000001") + b"\x08\x00"
+		with open(sys.argv[1], "wb") as f:
+		    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+		    hdr = struct.Struct("<IIII"); ipu = struct.Struct(">BBHHHBBHII HHHH".replace(" ", ""))
+		    for i in range(1000000):
+		        src = 0xC6120000 | (i % 65536); dst = 0xC6130000 | ((i * 7) % 65536)
+		        pkt = eth + ipu.pack(0x45, 0, 46, 0, 0, 64, 17, 0, src, dst, 1024 + i % 50000, 53000, 26, 0) + b"\0" * 18
+		        f.write(hdr.pack(1700000000 + i // 100000, i % 100000 * 10, len(pkt), len(pkt)) + pkt)
+	EOF
+	"$WL" -r "$TMPD/flows.pcap" --json --top 1000000 >"$TMPD/flows.json" ||
+		fail "wirelens -r failed" || return
+	# Peak memory of a run that lists the default top 100 (a JSON of every entry is big).
+	rss=$(python3 -c '
+import resource, subprocess, sys
+rc = subprocess.run([sys.argv[1], "-r", sys.argv[2], "--json"], stdout=subprocess.DEVNULL).returncode
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024 if rc == 0 else -1)' \
+		"$WL" "$TMPD/flows.pcap")
+	[ "$rss" -ge 0 ] || fail "wirelens -r failed" || return
+	out=$(jq -c '.talkers as $t | {
+		total: .totals.packets, attributed: $t.attributed.packets,
+		hosts: (([$t.hosts[].tx.packets] | add) + $t.tables.hosts.folded_a_to_b.packets),
+		pairs: (([$t.pairs[] | .a_to_b.packets + .b_to_a.packets] | add) + $t.tables.pairs.folded_a_to_b.packets + $t.tables.pairs.folded_b_to_a.packets),
+		flows: (([$t.flows[] | .a_to_b.packets + .b_to_a.packets] | add) + $t.tables.flows.folded_a_to_b.packets + $t.tables.flows.folded_b_to_a.packets),
+		caps: [$t.tables.hosts.entries <= $t.tables.hosts.cap, $t.tables.pairs.entries <= $t.tables.pairs.cap, $t.tables.flows.entries <= $t.tables.flows.cap],
+		hits: $t.tables.flows.cap_hits}' "$TMPD/flows.json")
+	jq -e '.total == 1000000 and .attributed == 1000000 and .hosts == 1000000 and
+		.pairs == 1000000 and .flows == 1000000 and (.caps | all) and .hits > 0' <<<"$out" >/dev/null ||
+		fail "table sums or caps wrong: $out" || return
+	echo "# 1,000,000 flows: peak RSS $rss MiB, tables $out"
+	# Sanitizer builds shadow every allocation: the bound is for the real binary.
+	case $BUILD in *sanitize*) return 0 ;; esac
+	[ "$rss" -le 64 ] || fail "peak RSS $rss MiB > 64 MiB" || return
+}
+
 # --- bad input -----------------------------------------------------------------------------
 
 # expect_error RC PATTERN ARGS...: wirelens exits RC with one stderr line matching PATTERN.

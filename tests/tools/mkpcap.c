@@ -31,6 +31,7 @@ static const char *const appn[WL_APP_MAX] = {
 struct out {
 	int linktype;
 	bool pcapng;
+	pcap_t *dead;
 	pcap_dumper_t *dumper;
 	FILE *ng;
 	uint64_t n;
@@ -264,12 +265,11 @@ int main(int argc, char **argv)
 		}
 		ng_header(o.ng, o.linktype);
 	} else {
-		pcap_t *dead = pcap_open_dead(o.linktype, 65535);
-
-		o.dumper = dead ? pcap_dump_open(dead, tmp) : NULL;
+		o.dead = pcap_open_dead(o.linktype, 65535);
+		o.dumper = o.dead ? pcap_dump_open(o.dead, tmp) : NULL;
 		if (!o.dumper) {
 			fprintf(stderr, "mkpcap: cannot write %s: %s\n", tmp,
-				dead ? pcap_geterr(dead) : "pcap_open_dead failed");
+				o.dead ? pcap_geterr(o.dead) : "pcap_open_dead failed");
 			return 1;
 		}
 	}
@@ -295,6 +295,7 @@ int main(int argc, char **argv)
 		}
 	} else {
 		pcap_dump_close(o.dumper);
+		pcap_close(o.dead);
 	}
 	if (rename(tmp, path)) {
 		perror(path);

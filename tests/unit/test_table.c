@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+/* The bounded hash table: inserts, caps, in-place removal keeping every survivor findable. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "table.h"
+
+struct ent {
+	uint32_t key;
+	uint32_t value;
+};
+
+static bool drop_odd_values(void *e, void *ctx)
+{
+	(void)ctx;
+	return ((struct ent *)e)->value % 2;
+}
+
+static void test_insert_find_cap(void **state)
+{
+	struct table t;
+	bool created;
+
+	(void)state;
+	assert_int_equal(table_init(&t, sizeof(uint32_t), sizeof(struct ent), 100), 0);
+	for (uint32_t k = 0; k < 100; k++) {
+		struct ent *e = table_upsert(&t, &k, &created);
+
+		assert_non_null(e);
+		assert_true(created);
+		e->value = k;
+	}
+	uint32_t k = 1000;
+	assert_null(table_upsert(&t, &k, &created)); /* full */
+	k = 42;
+	assert_non_null(table_upsert(&t, &k, &created)); /* existing keys still update */
+	assert_false(created);
+	assert_int_equal(t.count, 100);
+	table_free(&t);
+}
+
+/* Many rounds of fill / remove half, with dense clusters and wrap-around at the array end. */
+static void test_remove_keeps_survivors(void **state)
+{
+	struct table t;
+	bool created;
+	uint32_t next = 1;
+
+	(void)state;
+	assert_int_equal(table_init(&t, sizeof(uint32_t), sizeof(struct ent), 4096), 0);
+	for (int round = 0; round < 50; round++) {
+		size_t pos = 0, n = 0;
+		struct ent *e;
+
+		while (t.count < t.max_entries) {
+			uint32_t k = next * 2654435761u;
+
+			e = table_upsert(&t, &k, &created);
+			assert_non_null(e);
+			e->value = next++;
+		}
+		table_remove_if(&t, drop_odd_values, NULL);
+		while ((e = table_next(&t, &pos))) {
+			assert_int_equal(e->value % 2, 0);
+			assert_ptr_equal(table_find(&t, &e->key), e);
+			n++;
+		}
+		assert_int_equal(n, t.count);
+		/* Everything else is gone; make values odd so that the next round drops all old ones. */
+		pos = 0;
+		while ((e = table_next(&t, &pos)))
+			e->value |= 1;
+	}
+	for (uint32_t v = 1; v < next; v++) {
+		uint32_t k = v * 2654435761u;
+		struct ent *e = table_find(&t, &k);
+
+		if (e)
+			assert_int_equal(e->key, k);
+	}
+	table_free(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_insert_find_cap),
+		cmocka_unit_test(test_remove_keeps_survivors),
+	};
+
+	return cmocka_run_group_tests_name("table", tests, NULL, NULL);
+}
