@@ -36,8 +36,13 @@ struct wl_source {
 struct wl_drops {
 	uint64_t flow_insert_failed; /* frames the kernel flow table could not take */
 	uint64_t pcap_received;	     /* pcap_stats ps_recv (live pcap) */
-	uint64_t pcap_kernel;	     /* ps_drop: dropped because the buffer was full */
-	uint64_t pcap_ifdrop;	     /* ps_ifdrop: dropped by the interface/driver */
+	/*
+	 * ps_drop, summed over the two live handles. libpcap applies the direction after the
+	 * kernel copied a frame into a handle's ring, so a full ring also drops frames of the other
+	 * direction: an upper bound of the frames lost to counting.
+	 */
+	uint64_t pcap_kernel;
+	uint64_t pcap_ifdrop; /* ps_ifdrop: dropped by the interface/driver */
 };
 
 struct wl_rates {
