@@ -15,6 +15,8 @@
  * loaded with BPF_F_XDP_HAS_FRAGS, so multi-buffer frames are counted with their full length.
  */
 const volatile __u8 cfg_xdp_frags = 0;
+/* cfg_flows: maintain the flow table (1, the default); 0 measures the counters alone (bench). */
+const volatile __u8 cfg_flows = 1;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -121,7 +123,8 @@ static __always_inline void count_frame(const void *data, const void *data_end, 
 		return;
 	/* Per-CPU value, and XDP and TC use different keys: plain adds are exact. */
 	wl_stats_add(s, p, len);
-	count_flow(p, len, dir);
+	if (cfg_flows)
+		count_flow(p, len, dir);
 }
 
 SEC("xdp.frags")

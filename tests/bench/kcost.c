@@ -2,7 +2,8 @@
 /*
  * Kernel cost per packet: BPF_PROG_TEST_RUN of the wirelens XDP program and of an empty
  * XDP_PASS program (the floor) on the frames of a pcap file, many repeats each.
- * Prints "floor_ns wirelens_ns" (mean per packet over the frame mix) for the caller to tabulate.
+ * Prints "floor_ns core_ns full_ns frames": mean ns per packet over the frame mix for the empty
+ * program, wirelens without the flow table, and wirelens as it runs by default.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -75,6 +76,25 @@ static double run_mix(int prog_fd, struct frame *frames, int n, unsigned int rep
 	return (double)total / n;
 }
 
+static struct wirelens_bpf *load(int flows)
+{
+	struct wirelens_bpf *skel = wirelens_bpf__open();
+	struct bpf_map *map;
+
+	if (!skel)
+		return NULL;
+	bpf_object__for_each_map(map, skel->obj)
+		bpf_map__set_pin_path(map, NULL); /* never touch the real pins */
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_get_buff_len, NULL) == 1)
+		skel->rodata->cfg_xdp_frags = 1;
+	skel->rodata->cfg_flows = (__u8)flows;
+	if (wirelens_bpf__load(skel)) {
+		wirelens_bpf__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
 int main(int argc, char **argv)
 {
 	const struct bpf_insn pass[] = {
@@ -82,10 +102,9 @@ int main(int argc, char **argv)
 		{.code = BPF_JMP | BPF_EXIT},
 	};
 	static struct frame frames[KCOST_MAX_FRAMES];
-	struct wirelens_bpf *skel;
+	struct wirelens_bpf *full, *core;
 	unsigned int repeat;
-	int n, floor_fd;
-	struct bpf_map *map;
+	int n, floor_fd, full_fd, core_fd;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: kcost FILE.pcap REPEAT\n");
@@ -97,16 +116,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kcost: no usable frames in %s\n", argv[1]);
 		return 1;
 	}
-	skel = wirelens_bpf__open();
-	if (!skel) {
-		fprintf(stderr, "kcost: cannot open the BPF object\n");
-		return 1;
-	}
-	bpf_object__for_each_map(map, skel->obj)
-		bpf_map__set_pin_path(map, NULL); /* never touch the real pins */
-	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_get_buff_len, NULL) == 1)
-		skel->rodata->cfg_xdp_frags = 1;
-	if (wirelens_bpf__load(skel)) {
+	full = load(1);
+	core = load(0);
+	if (!full || !core) {
 		fprintf(stderr, "kcost: cannot load the BPF object (root needed)\n");
 		return 1;
 	}
@@ -115,12 +127,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kcost: cannot load the floor program: %s\n", strerror(errno));
 		return 1;
 	}
-	/* Warm up, then measure alternately so that both see the same machine state. */
+	full_fd = bpf_program__fd(full->progs.wl_xdp);
+	core_fd = bpf_program__fd(core->progs.wl_xdp);
+	/* Warm up, then measure one after the other so that all see the same machine state. */
 	run_mix(floor_fd, frames, n, repeat / 10 + 1);
-	run_mix(bpf_program__fd(skel->progs.wl_xdp), frames, n, repeat / 10 + 1);
-	printf("%.2f %.2f %d\n", run_mix(floor_fd, frames, n, repeat),
-	       run_mix(bpf_program__fd(skel->progs.wl_xdp), frames, n, repeat), n);
+	run_mix(core_fd, frames, n, repeat / 10 + 1);
+	run_mix(full_fd, frames, n, repeat / 10 + 1);
+	printf("%.2f %.2f %.2f %d\n", run_mix(floor_fd, frames, n, repeat),
+	       run_mix(core_fd, frames, n, repeat), run_mix(full_fd, frames, n, repeat), n);
 	close(floor_fd);
-	wirelens_bpf__destroy(skel);
+	wirelens_bpf__destroy(full);
+	wirelens_bpf__destroy(core);
 	return 0;
 }

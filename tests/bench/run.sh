@@ -61,9 +61,12 @@ if [ "$(id -u)" = 0 ]; then
 	for i in $(seq "$RUNS"); do "$KCOST" "$TMP/mix.pcap" "$REPEAT"; done >"$TMP/kcost" 2>"$TMP/kcost.err"
 	if [ -s "$TMP/kcost" ]; then
 		floor=$(awk '{ print $1 }' "$TMP/kcost" | median)
-		wl=$(awk '{ print $2 }' "$TMP/kcost" | median)
+		core=$(awk '{ print $2 }' "$TMP/kcost" | median)
+		wl=$(awk '{ print $3 }' "$TMP/kcost" | median)
 		row "kernel cost, empty XDP_PASS (floor)" "$(printf '%.1f ns/pkt' "$floor")" "1.00x" "-"
-		row "kernel cost, wirelens XDP (default)" "$(printf '%.1f ns/pkt' "$wl")" \
+		row "kernel cost, wirelens counters only" "$(printf '%.1f ns/pkt' "$core")" \
+			"$(printf '%.2fx floor' "$(echo "$core / $floor" | bc -l)")" "-"
+		row "kernel cost, wirelens default (counters + flows)" "$(printf '%.1f ns/pkt' "$wl")" \
 			"$(printf '%.2fx floor' "$(echo "$wl / $floor" | bc -l)")" "<= 1.5x floor"
 	else
 		row "kernel cost" "failed: $(head -1 "$TMP/kcost.err")" "-" "-"
