@@ -93,11 +93,39 @@ static bool fold_if_old(void *entry, void *arg)
 	return true;
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* The k-th smallest of v[0..n) (quickselect, average O(n)); reorders v. */
+static uint64_t select_kth(uint64_t *v, size_t n, size_t k)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	size_t lo = 0, hi = n - 1;
 
-	return x < y ? -1 : x > y;
+	while (lo < hi) {
+		uint64_t pivot = v[lo + (hi - lo) / 2];
+		size_t i = lo, j = hi;
+
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i <= j) {
+				uint64_t x = v[i];
+
+				v[i] = v[j];
+				v[j] = x;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break;
+	}
+	return v[k];
 }
 
 /* Fold the least recently active eighth of a full table into its `other` bucket. */
@@ -114,8 +142,7 @@ static void talkers_fold(struct table *tab, struct talkers_other *other)
 		return;
 	while ((e = table_next(tab, &pos)))
 		last[n++] = entry_head(e, tab->key_size)->last_ns;
-	qsort(last, n, sizeof(*last), cmp_u64);
-	c.threshold = last[n / 8];
+	c.threshold = select_kth(last, n, n / 8);
 	free(last);
 	table_remove_if(tab, fold_if_old, &c);
 }
