@@ -20,7 +20,7 @@ PCOUNT=$BUILD/tests/bench/pcap_count
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	PACKETS=200000 RUNS=3 REPEAT=200000
 else
-	PACKETS=1000000 RUNS=5 REPEAT=2000000
+	PACKETS=1000000 RUNS=5 REPEAT=200000
 fi
 
 TMP=$(mktemp -d /tmp/wirelens-bench.XXXXXX)
