@@ -153,7 +153,7 @@ static void talkers_fold(struct table *tab, struct talkers_other *other)
  */
 static void *talkers_add(struct table *tab, struct talkers_other *other, const void *key,
 			 const struct wl_counter *ab, const struct wl_counter *ba,
-			 const struct flow_delta *d)
+			 const struct flow_delta *d, bool *is_new)
 {
 	struct entry_head *h;
 	bool created;
@@ -171,6 +171,8 @@ static void *talkers_add(struct table *tab, struct talkers_other *other, const v
 		ctr_add(&other->out, &d->out);
 		return NULL;
 	}
+	if (is_new)
+		*is_new = created;
 	h = entry_head(e, tab->key_size);
 	ctr_add(&h->ab, ab);
 	ctr_add(&h->ba, ba);
@@ -194,7 +196,7 @@ static void talkers_add_host(struct talkers *t, const uint8_t *addr, uint8_t fam
 	memcpy(hk.addr, addr, 16);
 	hk.family = family;
 	/* host_entry: tx and rx take the places of ab and ba. */
-	h = talkers_add(&t->hosts, &t->hosts_other, &hk, tx, rx, d);
+	h = talkers_add(&t->hosts, &t->hosts_other, &hk, tx, rx, d, NULL);
 	if (h && d->app < WL_APP_MAX)
 		h->app_bytes[d->app] += tx->bytes + rx->bytes;
 }
@@ -203,11 +205,12 @@ void talkers_account(struct talkers *t, const struct wl_flow_key *k, const struc
 {
 	struct flow_entry *f;
 	struct pair_key pk;
+	bool is_new = false;
 
-	f = talkers_add(&t->flows, &t->flows_other, k, &d->ab, &d->ba, d);
+	f = talkers_add(&t->flows, &t->flows_other, k, &d->ab, &d->ba, d, &is_new);
 	if (f) {
-		if (f->ab.packets + f->ba.packets == d->ab.packets + d->ba.packets)
-			f->flags = d->flags; /* new flow: who spoke first */
+		if (is_new)
+			f->flags = d->flags; /* who spoke first */
 		f->tcp_flags_ab |= d->tcp_flags_ab;
 		f->tcp_flags_ba |= d->tcp_flags_ba;
 		if (d->app > WL_APP_UNKNOWN || f->app == WL_APP_NONE)
@@ -219,7 +222,7 @@ void talkers_account(struct talkers *t, const struct wl_flow_key *k, const struc
 	memcpy(pk.a, k->a, 16);
 	memcpy(pk.b, k->b, 16);
 	pk.family = k->family;
-	talkers_add(&t->pairs, &t->pairs_other, &pk, &d->ab, &d->ba, d);
+	talkers_add(&t->pairs, &t->pairs_other, &pk, &d->ab, &d->ba, d, NULL);
 	t->attributed.packets += d->ab.packets + d->ba.packets;
 	t->attributed.bytes += d->ab.bytes + d->ba.bytes;
 }

@@ -18,6 +18,9 @@ cleanup_all() {
 	for p in $(cat "$TMPD"/pids 2>/dev/null); do
 		kill -9 "$p" 2>/dev/null
 	done
+	# Anything else this run started with its pin path (a daemon whose pid was not recorded).
+	pkill -9 -f -- "--pin-path $PIN_BASE" 2>/dev/null
+	sleep 0.2
 	ip netns del "$NSA" 2>/dev/null
 	ip netns del "$NSB" 2>/dev/null
 	ip link del "$VA" 2>/dev/null
