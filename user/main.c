@@ -328,6 +328,15 @@ static int run_live(const struct wl_config *cfg)
 				break;
 		}
 		if (now - last_tick >= 1000000000ull) {
+			char name[IF_NAMESIZE];
+
+			if (!if_indextoname(ifindex, name)) {
+				log_error("interface '%s' went away (deleted, or moved to another "
+					  "network namespace); stopping with the counts so far",
+					  ifname);
+				err = -ENODEV;
+				break;
+			}
 			if (ld)
 				series_tick(&snap, &prev_stats, util_now_real_ns() / 1000000000ull);
 			poller_sample(&pl, &snap, now);
@@ -342,8 +351,13 @@ static int run_live(const struct wl_config *cfg)
 			break;
 	}
 
-	if (!err)
-		err = read_backend(ld, ps, &snap, true);
+	if (!err || err == -ENODEV) {
+		/* The maps outlive the interface: the final counts are still there. */
+		int rerr = read_backend(ld, ps, &snap, true);
+
+		if (!err)
+			err = rerr;
+	}
 	if (!err)
 		poller_sample(&pl, &snap, util_now_mono_ns());
 	signal_pcap = NULL;

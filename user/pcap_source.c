@@ -448,6 +448,12 @@ static int pcap_source_run_live(struct pcap_source *ps, int timeout_ms)
 			return PCAP_SOURCE_STOPPED;
 		}
 		if (n < 0) {
+			if (!if_nametoindex(ps->ifname)) {
+				log_error("interface '%s' went away (deleted, or moved to another "
+					  "network namespace); stopping with the counts so far",
+					  ps->ifname);
+				return -ENODEV;
+			}
 			log_error("capture on '%s' failed: %s", ps->ifname,
 				  pcap_geterr(ps->h[i].p));
 			return -EIO;

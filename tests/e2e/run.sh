@@ -247,6 +247,35 @@ test_bpftool_named_fields() {
 	net_down
 }
 
+# iface_deleted BACKEND: the interface disappears under the daemon: one clear line, the counts
+# so far on stdout, exit status 1, no process left behind.
+iface_deleted() {
+	local backend=$1 i
+	need_net || return
+	"$MKPCAP" -n 100 bulk "$TMPD/a.pcap" || return 1
+	net_up || fail "cannot create namespaces" || return
+	daemon_start d --backend "$backend" --pin-path "$PIN_BASE-gone$backend" --json ||
+		fail "daemon did not start: $(cat "$TMPD/d.err")" || return
+	replay B "$TMPD/a.pcap" --topspeed
+	sleep 0.5
+	ip -n "$NSA" link del "$VA" || fail "cannot delete the veth" || return
+	for i in $(seq 50); do
+		kill -0 "$DPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$DPID" 2>/dev/null && fail "daemon still running 5 s after its interface went away" && return
+	wait "$DPID"
+	[ $? = 1 ] || fail "exit status is not 1" || return
+	grep -qE "went away|interface went away" "$TMPD/d.err" ||
+		fail "unclear message: $(cat "$TMPD/d.err")" || return
+	[ "$(jq '.directions.in.totals.packets' "$TMPD/d.json")" = 100 ] ||
+		fail "counts so far not printed: $(head -c 300 "$TMPD/d.json")" || return
+	! pgrep -f -- "--pin-path $PIN_BASE-gone$backend" >/dev/null || fail "a process was left behind" || return
+	net_down
+}
+test_iface_deleted_xdp() { iface_deleted xdp; }
+test_iface_deleted_pcap() { iface_deleted pcap; }
+
 # --- differential and top speed ------------------------------------------------------------
 
 test_differential_file_vs_xdp() {
