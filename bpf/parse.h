@@ -206,6 +206,12 @@ WL_INLINE int wl_parse_ipv6(struct wl_cursor *c, struct wl_pkt *p)
 			}
 			continue;
 		}
+		/* The whole extension header must be in the frame, not only its first 8 bytes. */
+		if (h + ((__u32)h[1] + 1) * 8 > c->end) {
+			p->ip_proto = (__u8)nh;
+			p->flags |= WL_PF_TRUNCATED;
+			return -2;
+		}
 		nh = h[0];
 		c->pos = h + ((__u32)h[1] + 1) * 8;
 	}

@@ -368,6 +368,10 @@ static void build_catalog(void)
 	b = cat_begin("trunc_ipv6_ext", L3(IPV6), L4(OTHER), APP(NONE), T_TRUNC);
 	eth(&b, 0x86dd), ipv6(&b, 0, 16), put8(&b, 17), put8(&b, 1), fill(&b, 2, 0);
 	cat_end(&b);
+	b = cat_begin("trunc_ipv6_ext_body", L3(IPV6), L4(OTHER), APP(NONE), T_TRUNC);
+	eth(&b, 0x86dd), ipv6(&b, 0, 32 + 20), ext(&b, 6, 3);
+	b.n -= 16; /* the hop-by-hop header claims 32 bytes; 16 are there */
+	cat_end(&b);
 	b = cat_begin("trunc_vlan_tag", L3(OTHER), L4(OTHER), APP(NONE), T_TRUNC);
 	eth(&b, 0x8100), put16(&b, 5);
 	cat_end(&b);
