@@ -32,7 +32,7 @@ LDFLAGS  += -fsanitize=address,undefined
 BUILD    := build/sanitize
 endif
 
-BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -D__TARGET_ARCH_$(ARCH) -Ibpf -I.
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -Wall -Werror -D__TARGET_ARCH_$(ARCH) -Ibpf -I.
 
 BPF_OBJ  := $(BUILD)/wirelens.bpf.o
 SKEL     := $(BUILD)/wirelens.skel.h

@@ -17,6 +17,10 @@
 const volatile __u8 cfg_xdp_frags = 0;
 /* cfg_flows: maintain the flow table (1, the default); 0 measures the counters alone (bench). */
 const volatile __u8 cfg_flows = 1;
+/* cfg_max_packets: -c N counts only the first N frames of both hooks together; 0: no limit. */
+const volatile __u64 cfg_max_packets = 0;
+/* Frames admitted so far under cfg_max_packets (shared by all CPUs, hence atomic). */
+__u64 wl_admitted = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -114,6 +118,8 @@ static __always_inline void count_frame(const void *data, const void *data_end, 
 	struct wl_pkt *p;
 	__u32 key = dir, zero = 0;
 
+	if (cfg_max_packets && __sync_fetch_and_add(&wl_admitted, 1) >= cfg_max_packets)
+		return;
 	p = bpf_map_lookup_elem(&wl_scratch, &zero);
 	if (!p)
 		return;

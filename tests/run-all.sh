@@ -13,7 +13,8 @@ export BUILD ROOT
 LOG=$(mktemp /tmp/wirelens-tests.XXXXXX)
 trap 'rm -f "$LOG"' EXIT
 
-# C tests (cmocka) in TAP form: "ok N - name", "not ok N - name", "ok N # SKIP".
+# C tests (cmocka) in TAP form: "ok N - name", "not ok N - name", and skips, which cmocka
+# writes as "not ok N # SKIP name".
 run_cmocka() {
 	local bin=$1 name out rc
 	name=$(basename "$bin")
@@ -21,18 +22,22 @@ run_cmocka() {
 	rc=$?
 	printf '%s\n' "$out" | awk -v suite="$name" '
 		/^ok [0-9]+ - / { sub(/^ok [0-9]+ - /, ""); print "PASS " suite "/" $0; next }
-		/^ok [0-9]+ # SKIP/ { sub(/^ok [0-9]+ # SKIP */, ""); print "SKIP " suite ": " $0; next }
+		/^(not )?ok [0-9]+ # SKIP/ { sub(/^(not )?ok [0-9]+ # SKIP */, ""); print "SKIP " suite "/" $0 ": " (reason ? reason : "skipped"); next }
+		/^SKIP: / { reason = substr($0, 7); next }
 		/^not ok [0-9]+ - / { sub(/^not ok [0-9]+ - /, ""); print "FAIL " suite "/" $0; next }
-		/^SKIP: / { print "# " $0 }
 		/^# / { print }'
 	# A crash leaves no TAP line for the test that crashed: report it.
-	if [ "$rc" -ne 0 ] && ! printf '%s\n' "$out" | grep -q '^not ok'; then
+	if [ "$rc" -ne 0 ] && ! printf '%s\n' "$out" | grep -qE '^not ok [0-9]+ - '; then
 		echo "FAIL $name: exited with status $rc"
 		printf '%s\n' "$out" | tail -20 | sed 's/^/# /'
 	fi
 }
 
+START=$SECONDS
 {
+	if [ ! -x "$BUILD/wirelens" ]; then
+		echo "FAIL build: $BUILD/wirelens missing (run make)"
+	fi
 	for t in "$BUILD"/tests/test_*; do
 		[ -f "$t" ] && [ -x "$t" ] || continue
 		run_cmocka "$t"
@@ -49,5 +54,6 @@ if [ "$fail" -gt 0 ]; then
 	echo "failed:"
 	grep '^FAIL ' "$LOG"
 fi
+echo "# $((SECONDS - START)) s"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

@@ -103,6 +103,9 @@ static int opt_pin_path(struct wl_config *cfg, const char *opt, const char *arg)
 {
 	if (arg[0] != '/')
 		return cli_bad_value(opt, arg, "expected an absolute path under a bpf filesystem");
+	/* The loader keeps it in 256 bytes, and map pins append "/" and a name. */
+	if (strlen(arg) > 200)
+		return cli_bad_value(opt, arg, "too long (at most 200 characters)");
 	cfg->pin_path = arg;
 	return 0;
 }
@@ -313,6 +316,11 @@ int cli_parse(int argc, char **argv, struct wl_config *cfg)
 		return 0;
 	if (cfg->file && cfg->ifname) {
 		log_error("-i and -r cannot be combined: capture live or read a file");
+		return -EINVAL;
+	}
+	if (cfg->file && cfg->duration > 0) {
+		log_error("-d limits a live capture; a file (-r) is always read to its end (use -c "
+			  "to stop after N packets)");
 		return -EINVAL;
 	}
 	if (cfg->file && cfg->backend == WL_BACKEND_XDP) {

@@ -58,6 +58,7 @@ struct loader {
 	int guard_fd; /* write end of the guard's pipe */
 	int ncpus;
 	uint64_t flow_table_size;
+	uint64_t max_packets;
 };
 
 /* strerror() that also knows libbpf's own codes (e.g. "Invalid BPF object format"). */
@@ -240,6 +241,7 @@ static int loader_load(struct loader *ld, const char *btf_path)
 
 		bpf_program__set_flags(p, bpf_program__flags(p) & ~BPF_F_XDP_HAS_FRAGS);
 	}
+	ld->skel->rodata->cfg_max_packets = ld->max_packets;
 	err = bpf_map__set_max_entries(ld->skel->maps.wl_flows, (__u32)ld->flow_table_size);
 	if (err) {
 		log_error("cannot size the flow table: %s", loader_errstr(err));
@@ -552,6 +554,7 @@ int loader_start(const struct loader_opts *o, struct loader **out)
 	ld->guard_fd = -1;
 	ld->ifindex = o->ifindex;
 	ld->flow_table_size = o->flow_table_size ? o->flow_table_size : WL_FLOW_TABLE_DEFAULT;
+	ld->max_packets = o->max_packets;
 	snprintf(ld->ifname, sizeof(ld->ifname), "%s", o->ifname);
 	snprintf(ld->pin_path, sizeof(ld->pin_path), "%s", o->pin_path);
 

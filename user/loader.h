@@ -18,6 +18,7 @@ struct loader_opts {
 	const char *pin_path; /* directory on a bpf filesystem */
 	const char *btf_path; /* NULL: the kernel's own BTF */
 	uint64_t flow_table_size;
+	uint64_t max_packets; /* -c: the kernel counts at most this many frames; 0: all */
 };
 
 /*

@@ -197,6 +197,7 @@ static int start_backend(const struct wl_config *cfg, const char *ifname, unsign
 		.pin_path = cfg->pin_path ? cfg->pin_path : WL_PIN_ROOT,
 		.btf_path = cfg->btf_path,
 		.flow_table_size = cfg->flow_table_size,
+		.max_packets = cfg->count,
 	};
 	bool use_pcap = cfg->backend == WL_BACKEND_PCAP;
 	int err;

@@ -203,6 +203,12 @@ int pcap_source_open_file(const char *path, struct pcap_source **out)
 		log_error("cannot read '%s': it is a directory, not a pcap file", path);
 		return -EISDIR;
 	}
+	if (S_ISREG(st.st_mode) && st.st_size == 0) {
+		log_error("cannot read '%s': the file is empty (expected a pcap or pcapng capture "
+			  "file)",
+			  path);
+		return -EINVAL;
+	}
 	err = pcap_source_alloc(&ps);
 	if (err)
 		return err;

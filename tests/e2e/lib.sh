@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash disable=SC2034
 # Helpers for the end-to-end tests: network namespaces joined by a veth pair, the daemon on
 # one end, traffic from the other. Only addresses from 198.18.0.0/15 and 2001:2::/48; never
 # the machine's uplink. Everything is named after this run ($RUN) and removed on exit.
@@ -18,9 +19,8 @@ cleanup_all() {
 	for p in $(cat "$TMPD"/pids 2>/dev/null); do
 		kill -9 "$p" 2>/dev/null
 	done
-	# Anything else this run started with its pin path (a daemon whose pid was not recorded).
-	pkill -9 -f -- "--pin-path $PIN_BASE" 2>/dev/null
-	sleep 0.2
+	# Anything else the running test started (run.sh gives each test its own process group).
+	[ -n "${TPID:-}" ] && kill -9 -- -"$TPID" 2>/dev/null && sleep 0.2
 	ip netns del "$NSA" 2>/dev/null
 	ip netns del "$NSB" 2>/dev/null
 	ip link del "$VA" 2>/dev/null

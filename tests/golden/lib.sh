@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
-# Shared by run.sh and regen.sh: iterate over the cases and render one case's JSON, without
-# the fields that change from run to run (the wall-clock start time).
+# shellcheck shell=bash
+# Shared by run.sh and regen.sh: the list of cases, and one case's JSON without the fields that
+# change from run to run or from release to release (the wall-clock start time, the version).
 golden_cases() {
 	grep -v '^#' tests/golden/cases | grep -v '^[[:space:]]*$'
 }
@@ -8,5 +9,5 @@ golden_render() { # INPUT ARGS...
 	local input=$1
 	shift
 	# shellcheck disable=SC2068
-	"$WL" -r "tests/golden/$input" --json $@ | jq -S 'del(.source.started)'
+	"$WL" -r "tests/golden/$input" --json $@ | jq -S 'del(.source.started, .version)'
 }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Golden tests: each committed pcap in tests/golden/cases must render exactly its expected JSON
-# (tests/golden/expected/NAME.json). After an intended change, run tests/golden/regen.sh and
+# Golden tests: each case in tests/golden/cases (a committed pcap and wirelens arguments) must
+# print exactly tests/golden/expected/NAME.json and nothing on stderr; `wirelens --help` must
+# print exactly tests/golden/help.txt. After an intended change, run tests/golden/regen.sh and
 # review the diff.
 set -u
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -9,19 +10,33 @@ BUILD=${BUILD:-build}
 cd "$ROOT" || exit 1
 WL=$ROOT/$BUILD/wirelens
 . tests/golden/lib.sh
+T=$(mktemp -d /tmp/wirelens-golden.XXXXXX)
+trap 'rm -rf "$T"' EXIT
 
-golden_cases | while read -r name input args; do
-	exp=tests/golden/expected/$name.json
+# check NAME EXPECTED-FILE COMMAND...: stdout equals the file, stderr is empty, exit 0.
+check() {
+	local name=$1 exp=$2 rc
+	shift 2
 	if [ ! -f "$exp" ]; then
 		echo "FAIL golden/$name: $exp missing (run tests/golden/regen.sh)"
-		continue
+		return
 	fi
-	if out=$(golden_render "$input" $args 2>/tmp/golden-err.$$) &&
-		diff -u "$exp" <(printf '%s\n' "$out") >/tmp/golden-diff.$$; then
-		echo "PASS golden/$name"
-	else
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ "$rc" != 0 ]; then
+		echo "FAIL golden/$name: exit status $rc: $(head -3 "$T/err")"
+	elif [ -s "$T/err" ]; then
+		echo "FAIL golden/$name: unexpected stderr: $(head -3 "$T/err")"
+	elif ! diff -u "$exp" "$T/out" >"$T/diff"; then
 		echo "FAIL golden/$name: output differs from $exp"
-		head -40 /tmp/golden-diff.$$ /tmp/golden-err.$$ 2>/dev/null | sed 's/^/# /'
+		head -40 "$T/diff" | sed 's/^/# /'
+	else
+		echo "PASS golden/$name"
 	fi
-	rm -f /tmp/golden-diff.$$ /tmp/golden-err.$$
-done
+}
+
+while read -r name input args; do
+	# shellcheck disable=SC2086
+	check "$name" "tests/golden/expected/$name.json" golden_render "$input" $args
+done < <(golden_cases)
+check help tests/golden/help.txt "$WL" --help
