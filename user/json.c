@@ -74,16 +74,25 @@ static int json_add_counter(cJSON *obj, const char *name, const struct wl_counte
 	return 0;
 }
 
+/*
+ * name: {class: {packets, bytes}, ...} for the n classes of a partition. With sparse, classes
+ * without packets are left out, and so is the whole object when all are empty.
+ */
 static int json_add_partition(cJSON *obj, const char *name, const struct wl_counter *ctr,
-			      const char *const *names, int n)
+			      const char *const *names, int n, bool sparse)
 {
-	cJSON *o = cJSON_AddObjectToObject(obj, name);
+	cJSON *o = sparse ? NULL : cJSON_AddObjectToObject(obj, name);
 
-	if (!o)
+	if (!sparse && !o)
 		return -ENOMEM;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
+		if (sparse && !ctr[i].packets)
+			continue;
+		if (!o && !(o = cJSON_AddObjectToObject(obj, name)))
+			return -ENOMEM;
 		if (json_add_counter(o, names[i], &ctr[i]))
 			return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -97,12 +106,12 @@ static int json_add_stats(cJSON *obj, const char *protocols_key, const struct wl
 	p = protocols_key ? cJSON_AddObjectToObject(obj, protocols_key) : obj;
 	if (!p)
 		return -ENOMEM;
-	if (json_add_partition(p, "l3", (const struct wl_counter *)&s->l3, wl_l3_names,
-			       WL_L3_MAX) ||
-	    json_add_partition(p, "l4", (const struct wl_counter *)&s->l4, wl_l4_names,
-			       WL_L4_MAX) ||
+	if (json_add_partition(p, "l3", (const struct wl_counter *)&s->l3, wl_l3_names, WL_L3_MAX,
+			       false) ||
+	    json_add_partition(p, "l4", (const struct wl_counter *)&s->l4, wl_l4_names, WL_L4_MAX,
+			       false) ||
 	    json_add_partition(p, "app", (const struct wl_counter *)&s->app, wl_app_names,
-			       WL_APP_MAX))
+			       WL_APP_MAX, false))
 		return -ENOMEM;
 	return 0;
 }
@@ -308,22 +317,6 @@ static int json_add_other(cJSON *obj, const char *name, const struct talkers_oth
 	return 0;
 }
 
-static int json_add_pairs_of(cJSON *obj, const char *name, const struct wl_counter *c,
-			     const char *const *names, int n)
-{
-	cJSON *o = NULL;
-
-	for (int i = 0; i < n; i++) {
-		if (!c[i].packets)
-			continue;
-		if (!o && !(o = cJSON_AddObjectToObject(obj, name)))
-			return -ENOMEM;
-		if (json_add_counter(o, names[i], &c[i]))
-			return -ENOMEM;
-	}
-	return 0;
-}
-
 static int json_add_buckets(cJSON *bw, const char *name, const struct ts_bucket *ring, int n,
 			    uint64_t newest, uint64_t step)
 {
@@ -346,8 +339,8 @@ static int json_add_buckets(cJSON *bw, const char *name, const struct ts_bucket 
 		if (!o || !cJSON_AddItemToArray(arr, o) || json_add_u64(o, "t", t) ||
 		    json_add_u64(o, "packets", b->total.packets) ||
 		    json_add_u64(o, "bytes", b->total.bytes) ||
-		    json_add_pairs_of(o, "l4", b->l4, wl_l4_names, WL_L4_MAX) ||
-		    json_add_pairs_of(o, "app", b->app, wl_app_names, WL_APP_MAX))
+		    json_add_partition(o, "l4", b->l4, wl_l4_names, WL_L4_MAX, true) ||
+		    json_add_partition(o, "app", b->app, wl_app_names, WL_APP_MAX, true))
 			return -ENOMEM;
 		if (b->spike && !cJSON_AddBoolToObject(o, "spike", true))
 			return -ENOMEM;

@@ -593,54 +593,55 @@ int loader_start(const struct loader_opts *o, struct loader **out)
 	return 0;
 }
 
-static int loader_read_health(struct loader *ld, struct wl_snapshot *snap)
+/*
+ * Sum the per-CPU values of a per-CPU array entry whose value is `size` bytes of u64 counters
+ * into out (zeroed first). Returns 0 or -errno.
+ */
+static int loader_sum_percpu(struct loader *ld, int fd, __u32 key, void *out, size_t size)
 {
-	size_t vsize = (sizeof(struct wl_health) + 7) / 8 * 8;
-	__u32 zero = 0;
-	void *vals;
+	size_t vsize = (size + 7) / 8 * 8;
+	__u64 *sum = out;
+	char *vals;
 
 	vals = calloc(ld->ncpus, vsize);
 	if (!vals)
 		return -ENOMEM;
-	if (bpf_map_lookup_elem(bpf_map__fd(ld->skel->maps.wl_health), &zero, vals)) {
+	if (bpf_map_lookup_elem(fd, &key, vals)) {
 		int err = -errno;
 
 		free(vals);
 		return err;
 	}
-	snap->drops.flow_insert_failed = 0;
-	for (int c = 0; c < ld->ncpus; c++)
-		snap->drops.flow_insert_failed +=
-			((struct wl_health *)((char *)vals + c * vsize))->flow_insert_failed;
+	memset(out, 0, size);
+	for (int c = 0; c < ld->ncpus; c++) {
+		const __u64 *v = (const __u64 *)(vals + c * vsize);
+
+		for (size_t i = 0; i < size / sizeof(__u64); i++)
+			sum[i] += v[i];
+	}
 	free(vals);
-	snap->flow_table_size = ld->flow_table_size;
 	return 0;
 }
 
 int loader_read(struct loader *ld, struct wl_snapshot *snap)
 {
-	size_t vsize = (sizeof(struct wl_stats) + 7) / 8 * 8;
-	struct wl_stats *vals;
-	int fd = bpf_map__fd(ld->skel->maps.wl_stats);
+	struct wl_health health;
+	int err;
 
-	vals = calloc(ld->ncpus, vsize);
-	if (!vals)
-		return -ENOMEM;
 	for (__u32 d = 0; d < WL_DIR_MAX; d++) {
-		if (bpf_map_lookup_elem(fd, &d, vals)) {
-			int err = -errno;
-
-			free(vals);
+		err = loader_sum_percpu(ld, bpf_map__fd(ld->skel->maps.wl_stats), d, &snap->dir[d],
+					sizeof(snap->dir[d]));
+		if (err)
 			return err;
-		}
-		memset(&snap->dir[d], 0, sizeof(snap->dir[d]));
-		for (int c = 0; c < ld->ncpus; c++)
-			snapshot_stats_add(&snap->dir[d],
-					   (struct wl_stats *)((char *)vals + c * vsize));
 	}
-	free(vals);
 	snapshot_sum_dirs(snap);
-	return loader_read_health(ld, snap);
+	err = loader_sum_percpu(ld, bpf_map__fd(ld->skel->maps.wl_health), 0, &health,
+				sizeof(health));
+	if (err)
+		return err;
+	snap->drops.flow_insert_failed = health.flow_insert_failed;
+	snap->flow_table_size = ld->flow_table_size;
+	return 0;
 }
 
 int loader_harvest(struct loader *ld, struct talkers *t)
