@@ -177,7 +177,8 @@ WL_INLINE int wl_parse_ipv6(struct wl_cursor *c, struct wl_pkt *p)
 		return -1;
 	}
 	nh = h[6];
-	p->ip_len = wl_get16(h + 4) + 40;
+	/* Payload length 0: a jumbogram or a BIG TCP GSO packet (egress): unknown, as for IPv4. */
+	p->ip_len = wl_get16(h + 4) ? wl_get16(h + 4) + 40 : 0;
 	__builtin_memcpy(p->saddr, h + 8, 16);
 	__builtin_memcpy(p->daddr, h + 24, 16);
 	p->flags |= WL_PF_ADDRS;

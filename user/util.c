@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int util_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 {
@@ -30,7 +31,9 @@ int util_parse_seconds(const char *s, double *out)
 	char *end;
 	double v;
 
-	if (!s || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
+	/* Decimal only: strtod would also take hex ("0x10") and "inf". */
+	if (!s || !(isdigit((unsigned char)s[0]) || s[0] == '.') ||
+	    s[strspn(s, "0123456789.eE+-")] != '\0')
 		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);

@@ -3,10 +3,21 @@
  * Crafted test frames. Each catalogue entry is built byte by byte and carries the class a
  * reader of DESIGN.md ("Counting semantics") and docs/app-protocols.md assigns to it by hand:
  * the parser is tested against these declarations, never against itself. Addresses come from
- * 198.18.0.0/15 and 2001:2::/48; the destination MAC is not any real interface's.
+ * 198.18.0.0/15 and 2001:2::/48; MACs are 02:00:00:00:00:01 -> 02:00:00:00:00:02 (locally
+ * administered unicast, no real interface's).
+ *
+ * Edge cases, as bpf/parse.h documents them:
+ * - l3 follows the EtherType after at most two VLAN tags, whatever the bytes behind it hold
+ *   (IPv4 EtherType with version 6 is ipv4 + malformed); a third tag leaves the frame other.
+ * - Once the IPv4 protocol field or the IPv6 Next Header chain has been read, the frame counts
+ *   by that number, also when a later header is cut (truncated) or inconsistent (malformed);
+ *   an IPv6 chain cut inside an extension header counts by the header it stopped at (other).
+ * - Fragments count by protocol number; later fragments have no ports (app unknown).
+ * - An IPv6 chain deeper than WL_MAX_IPV6_EXT is other + malformed.
  */
 #include "frames.h"
 
+#include <errno.h>
 #include <string.h>
 
 struct fb {
@@ -115,6 +126,7 @@ static void frag6(struct fb *b, uint8_t next, uint16_t offset8, int more)
 	put32(b, 0xabcd);
 }
 
+/* TCP header without options (data offset 5). */
 static void tcp(struct fb *b, uint16_t sport, uint16_t dport, uint8_t flags)
 {
 	put16(b, sport);
@@ -126,6 +138,27 @@ static void tcp(struct fb *b, uint16_t sport, uint16_t dport, uint8_t flags)
 	put16(b, 65535);
 	put16(b, 0);
 	put16(b, 0);
+}
+
+/*
+ * TCP SYN header with the 20 option bytes Linux sends (data offset 10): MSS 1460, SACK
+ * permitted, timestamps, NOP, window scale 7 (RFC 9293 section 3.2, RFC 7323).
+ */
+static void tcp_syn_opts(struct fb *b, uint16_t sport, uint16_t dport)
+{
+	static const uint8_t opt[20] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0,
+					0, 1, 0,    0,	  0, 0, 1, 3,  3, 7};
+
+	put16(b, sport);
+	put16(b, dport);
+	put32(b, 1000);
+	put32(b, 0);
+	put8(b, 10 << 4);
+	put8(b, 0x02);
+	put16(b, 64240);
+	put16(b, 0);
+	put16(b, 0);
+	putmem(b, opt, sizeof(opt));
 }
 
 static void udp(struct fb *b, uint16_t sport, uint16_t dport, uint32_t payload)
@@ -175,16 +208,20 @@ enum {
 	T_MALF = 2
 };
 
-#define L3(x)  WL_L3_##x
-#define L4(x)  WL_L4_##x
-#define APP(x) WL_APP_##x
+#define L3(x)	    WL_L3_##x
+#define L4(x)	    WL_L4_##x
+#define APP(x)	    WL_APP_##x
 
-static struct tframe catalog[64];
+#define CATALOG_MAX 96
+
+/* One spare slot: entries beyond CATALOG_MAX are built there and reported as -E2BIG. */
+static struct tframe catalog[CATALOG_MAX + 1];
 static int ncatalog;
+static bool catalog_overflow;
 
 static struct fb cat_begin(const char *name, uint8_t l3, uint8_t l4, uint8_t app, int flags)
 {
-	struct tframe *f = &catalog[ncatalog];
+	struct tframe *f = &catalog[ncatalog < CATALOG_MAX ? ncatalog : CATALOG_MAX];
 	struct fb b = {.p = f->data, .n = 0};
 
 	memset(f, 0, sizeof(*f));
@@ -199,8 +236,15 @@ static struct fb cat_begin(const char *name, uint8_t l3, uint8_t l4, uint8_t app
 
 static void cat_end(struct fb *b)
 {
-	catalog[ncatalog].len = b->n;
-	ncatalog++;
+	struct tframe *f;
+
+	if (ncatalog >= CATALOG_MAX || b->n > TFRAME_MAX) {
+		catalog_overflow = true;
+		return;
+	}
+	f = &catalog[ncatalog++];
+	f->len = b->n;
+	f->wire_safe = b->n >= TFRAME_WIRE_MIN;
 }
 
 static void build_catalog(void)
@@ -209,6 +253,9 @@ static void build_catalog(void)
 
 	b = cat_begin("v4_tcp_syn", L3(IPV4), L4(TCP), APP(UNKNOWN), T_OK);
 	eth(&b, 0x0800), ipv4(&b, 6, 0, 20, 0), tcp(&b, 40000, 5000, 0x02), pad60(&b, 0x47);
+	cat_end(&b);
+	b = cat_begin("v4_tcp_syn_options", L3(IPV4), L4(TCP), APP(UNKNOWN), T_OK);
+	eth(&b, 0x0800), ipv4(&b, 6, 0, 40, 0), tcp_syn_opts(&b, 40006, 5001);
 	cat_end(&b);
 	b = cat_begin("v4_tcp_http_get", L3(IPV4), L4(TCP), APP(HTTP), T_OK);
 	eth(&b, 0x0800), ipv4(&b, 6, 0, 20 + sizeof(http_get) - 1, 0);
@@ -258,12 +305,20 @@ static void build_catalog(void)
 	b = cat_begin("v4_options_max_icmp", L3(IPV4), L4(ICMP), APP(NONE), T_OK);
 	eth(&b, 0x0800), ipv4(&b, 1, 40, 8, 0), icmp(&b, 0);
 	cat_end(&b);
+	b = cat_begin("v4_options_ihl6_tcp_payload", L3(IPV4), L4(TCP), APP(UNKNOWN), T_OK);
+	eth(&b, 0x0800), ipv4(&b, 6, 4, 20 + 100, 0), tcp(&b, 40020, 40021, 0x18);
+	fill(&b, 100, 0x5a);
+	cat_end(&b);
 	b = cat_begin("v4_frag_first_tcp", L3(IPV4), L4(TCP), APP(HTTP), T_OK);
 	eth(&b, 0x0800), ipv4(&b, 6, 0, 20 + 200, 0x2000), tcp(&b, 40010, 80, 0x10);
 	fill(&b, 200, 0x33);
 	cat_end(&b);
 	b = cat_begin("v4_frag_later_tcp", L3(IPV4), L4(TCP), APP(UNKNOWN), T_OK);
 	eth(&b, 0x0800), ipv4(&b, 6, 0, 300, 185), fill(&b, 300, 0x34);
+	cat_end(&b);
+	b = cat_begin("v4_frag_first_udp", L3(IPV4), L4(UDP), APP(UNKNOWN), T_OK);
+	eth(&b, 0x0800), ipv4(&b, 17, 0, 8 + 120, 0x2000), udp(&b, 40030, 40031, 300);
+	fill(&b, 120, 0x38);
 	cat_end(&b);
 	b = cat_begin("v4_frag_later_udp", L3(IPV4), L4(UDP), APP(UNKNOWN), T_OK);
 	eth(&b, 0x0800), ipv4(&b, 17, 0, 100, 0x2000 | 50), fill(&b, 100, 0x35);
@@ -357,6 +412,10 @@ static void build_catalog(void)
 	eth(&b, 0x0800), ipv4(&b, 6, 0, 20, 0), tcp(&b, 40000, 80, 0x02);
 	b.n -= 10;
 	cat_end(&b);
+	b = cat_begin("trunc_tcp_options", L3(IPV4), L4(TCP), APP(UNKNOWN), T_TRUNC);
+	eth(&b, 0x0800), ipv4(&b, 6, 0, 40, 0), tcp_syn_opts(&b, 40000, 5002);
+	b.n -= 12; /* data offset 10 announces 40 bytes; 28 are there */
+	cat_end(&b);
 	b = cat_begin("trunc_udp", L3(IPV4), L4(UDP), APP(UNKNOWN), T_TRUNC);
 	eth(&b, 0x0800), ipv4(&b, 17, 0, 8, 0), udp(&b, 40000, 53, 0);
 	b.n -= 4;
@@ -372,8 +431,15 @@ static void build_catalog(void)
 	eth(&b, 0x86dd), ipv6(&b, 0, 32 + 20), ext(&b, 6, 3);
 	b.n -= 16; /* the hop-by-hop header claims 32 bytes; 16 are there */
 	cat_end(&b);
+	b = cat_begin("trunc_ipv6_frag_header", L3(IPV6), L4(OTHER), APP(NONE), T_TRUNC);
+	eth(&b, 0x86dd), ipv6(&b, 44, 8 + 8), frag6(&b, 17, 0, 1);
+	b.n -= 4;
+	cat_end(&b);
 	b = cat_begin("trunc_vlan_tag", L3(OTHER), L4(OTHER), APP(NONE), T_TRUNC);
 	eth(&b, 0x8100), put16(&b, 5);
+	cat_end(&b);
+	b = cat_begin("trunc_arp", L3(ARP), L4(OTHER), APP(NONE), T_TRUNC);
+	eth(&b, 0x0806), put16(&b, 1), put16(&b, 0x0800), put8(&b, 6);
 	cat_end(&b);
 	b = cat_begin("malformed_v4_version", L3(IPV4), L4(OTHER), APP(NONE), T_MALF);
 	eth(&b, 0x0800), ipv4(&b, 17, 0, 8, 0), udp(&b, 1, 2, 0);
@@ -399,10 +465,22 @@ static void build_catalog(void)
 
 int frames_catalog(const struct tframe **out)
 {
-	if (!ncatalog)
+	if (!ncatalog && !catalog_overflow)
 		build_catalog();
 	*out = catalog;
-	return ncatalog;
+	return catalog_overflow ? -E2BIG : ncatalog;
+}
+
+const struct tframe *frames_find(const char *name)
+{
+	const struct tframe *fr;
+	int n = frames_catalog(&fr);
+
+	for (int i = 0; i < n; i++)
+		if (!strcmp(fr[i].name, name))
+			return &fr[i];
+	errno = ENOENT;
+	return NULL;
 }
 
 static uint32_t mix32(uint32_t x)
@@ -440,6 +518,7 @@ void frames_bulk(uint32_t i, uint32_t seed, struct tframe *f)
 		arp(&b, 1 + (r2 & 1));
 		pad60(&b, 0);
 		f->len = b.n;
+		f->wire_safe = true;
 		return;
 	}
 	l3type = kind < 9 ? 0x0800 : 0x86dd;
@@ -490,6 +569,7 @@ void frames_bulk(uint32_t i, uint32_t seed, struct tframe *f)
 	/* A payload byte pattern that matches no application signature. */
 	fill(&b, pl, (uint8_t)(0x5a ^ (i & 0x0f)));
 	f->len = b.n;
+	f->wire_safe = true;
 }
 
 void frames_expect_add(struct wl_stats *s, const struct tframe *f)
