@@ -95,14 +95,16 @@ static void ctr_add(struct wl_counter *c, uint64_t packets, uint64_t bytes)
 	c->bytes += bytes;
 }
 
-void timeseries_add(struct timeseries *ts, uint64_t t, unsigned int l4, unsigned int app,
-		    uint64_t packets, uint64_t bytes)
+/*
+ * The second and minute buckets for time t, advancing the series (and closing seconds) when t
+ * is new. Returns false for a time older than the per-second window: it is only counted late.
+ */
+static bool ts_buckets_at(struct timeseries *ts, uint64_t t, uint64_t packets, struct ts_bucket **s,
+			  struct ts_bucket **m)
 {
-	struct ts_bucket *s, *m;
-
 	if (ts->last && t + TS_SECONDS <= ts->last) {
 		ts->late += packets;
-		return;
+		return false;
 	}
 	if (!ts->first || t < ts->first)
 		ts->first = t;
@@ -110,44 +112,42 @@ void timeseries_add(struct timeseries *ts, uint64_t t, unsigned int l4, unsigned
 		timeseries_advance(ts, t);
 		ts->last = t;
 	}
-	s = ts_slot(ts->sec, TS_SECONDS, t);
-	m = ts_slot(ts->min, TS_MINUTES, t - t % 60);
+	*s = ts_slot(ts->sec, TS_SECONDS, t);
+	*m = ts_slot(ts->min, TS_MINUTES, t - t % 60);
+	return true;
+}
+
+void timeseries_add(struct timeseries *ts, uint64_t t, unsigned int l4, unsigned int app,
+		    uint64_t packets, uint64_t bytes)
+{
+	struct ts_bucket *b[2];
+
+	if (!ts_buckets_at(ts, t, packets, &b[0], &b[1]))
+		return;
 	if (l4 >= WL_L4_MAX)
 		l4 = WL_L4_OTHER;
 	if (app >= WL_APP_MAX)
 		app = WL_APP_UNKNOWN;
-	ctr_add(&s->total, packets, bytes);
-	ctr_add(&s->l4[l4], packets, bytes);
-	ctr_add(&s->app[app], packets, bytes);
-	ctr_add(&m->total, packets, bytes);
-	ctr_add(&m->l4[l4], packets, bytes);
-	ctr_add(&m->app[app], packets, bytes);
+	for (int i = 0; i < 2; i++) {
+		ctr_add(&b[i]->total, packets, bytes);
+		ctr_add(&b[i]->l4[l4], packets, bytes);
+		ctr_add(&b[i]->app[app], packets, bytes);
+	}
 }
 
 void timeseries_add_stats(struct timeseries *ts, uint64_t t, const struct wl_stats *d)
 {
 	const struct wl_counter *l4 = (const struct wl_counter *)&d->l4;
 	const struct wl_counter *app = (const struct wl_counter *)&d->app;
-	struct ts_bucket *s, *m;
+	struct ts_bucket *b[2];
 
-	if (ts->last && t + TS_SECONDS <= ts->last)
+	if (!ts_buckets_at(ts, t, d->total.packets, &b[0], &b[1]))
 		return;
-	if (!ts->first || t < ts->first)
-		ts->first = t;
-	if (t > ts->last) {
-		timeseries_advance(ts, t);
-		ts->last = t;
-	}
-	s = ts_slot(ts->sec, TS_SECONDS, t);
-	m = ts_slot(ts->min, TS_MINUTES, t - t % 60);
-	ctr_add(&s->total, d->total.packets, d->total.bytes);
-	ctr_add(&m->total, d->total.packets, d->total.bytes);
-	for (int i = 0; i < WL_L4_MAX; i++) {
-		ctr_add(&s->l4[i], l4[i].packets, l4[i].bytes);
-		ctr_add(&m->l4[i], l4[i].packets, l4[i].bytes);
-	}
-	for (int i = 0; i < WL_APP_MAX; i++) {
-		ctr_add(&s->app[i], app[i].packets, app[i].bytes);
-		ctr_add(&m->app[i], app[i].packets, app[i].bytes);
+	for (int i = 0; i < 2; i++) {
+		ctr_add(&b[i]->total, d->total.packets, d->total.bytes);
+		for (int k = 0; k < WL_L4_MAX; k++)
+			ctr_add(&b[i]->l4[k], l4[k].packets, l4[k].bytes);
+		for (int k = 0; k < WL_APP_MAX; k++)
+			ctr_add(&b[i]->app[k], app[k].packets, app[k].bytes);
 	}
 }
