@@ -47,6 +47,21 @@ net_up() {
 	fi
 	ip -n "$NSA" link set "$VA" up || return 1
 	ip -n "$NSB" link set "$VB" up || return 1
+	link_ready "$NSA" "$VA" && link_ready "$NSB" "$VB"
+}
+
+# link_ready NS DEV: wait (at most 5 s) until the device can send. Until the kernel's link
+# watcher has activated it, a device that is up still has the "noop" qdisc, which discards
+# every frame while telling the sender all is well: frames sent then are lost without a trace.
+link_ready() {
+	local i st
+	for i in $(seq 50); do
+		st=$(ip -n "$1" -j link show dev "$2" | jq -r '.[0] | "\(.operstate) \(.qdisc)"')
+		case $st in "UP noop") ;; UP\ *) return 0 ;; esac
+		sleep 0.1
+	done
+	echo "link $2 not ready: $st" >&2
+	return 1
 }
 
 net_down() {
