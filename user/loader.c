@@ -146,9 +146,13 @@ static int loader_prepare_bpffs(const char *pin_path)
 	return 0;
 }
 
+/* How long a new daemon waits for the pin lock before it gives up. */
+#define LOCK_WAIT_MS 3000
+
 /* Create and lock the pin directory so that a second daemon is refused. */
 static int loader_lock_pins(struct loader *ld)
 {
+	bool locked;
 	int err;
 
 	if (mkdir(ld->pin_path, 0700) && errno != EEXIST) {
@@ -162,7 +166,18 @@ static int loader_lock_pins(struct loader *ld)
 		log_error("cannot open pin directory %s: %s", ld->pin_path, loader_errstr(err));
 		return err;
 	}
-	if (flock(ld->lock_fd, LOCK_EX | LOCK_NB)) {
+	/*
+	 * The guard of a daemon killed a moment ago holds the lock until it has removed the TC
+	 * filter (milliseconds, a little longer on a busy machine): a restart waits for it rather
+	 * than failing. A live daemon holds it for good and is refused after the wait.
+	 */
+	for (int tries = 0;; tries++) {
+		locked = !flock(ld->lock_fd, LOCK_EX | LOCK_NB);
+		if (locked || errno != EWOULDBLOCK || tries == LOCK_WAIT_MS / 50)
+			break;
+		nanosleep(&(struct timespec){.tv_nsec = 50 * 1000 * 1000}, NULL);
+	}
+	if (!locked) {
 		err = -errno;
 		if (err == -EWOULDBLOCK) {
 			log_error("another wirelens is already using the maps in %s (stop it "
