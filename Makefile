@@ -55,12 +55,12 @@ BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/bench/%)
 # Debian packages the build, the daemon and the tests need (make deps installs the missing).
 DEB_PKGS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libpcap-dev \
 	libmicrohttpd-dev libcjson-dev libcmocka-dev pkg-config iproute2 tcpdump tshark \
-	tcpreplay jq python3 util-linux procps ethtool iputils-ping bc
+	tcpreplay jq python3 util-linux procps ethtool iputils-ping bc libclang-rt-14-dev
 
 .DEFAULT_GOAL := all
 # Keep intermediate objects (tests/lib) so that nothing rebuilds needlessly.
 .SECONDARY:
-.PHONY: all deps deps-check run test test-unit test-bpf test-golden test-e2e bench bench-quick install \
+.PHONY: all deps deps-check run test test-unit test-bpf test-golden test-e2e bench bench-quick fuzz install \
 	uninstall clean vmlinux format format-check help
 
 all: $(BIN) $(UNIT_BIN) $(BPFTEST_BIN) $(TOOL_BIN) $(BENCH_BIN)
@@ -138,10 +138,10 @@ $(BUILD)/tests/test_%: tests/bpf/test_%.c $(USER_OBJ) $(TESTLIB_OBJ) $(SKEL) | $
 	$(Q)$(CC) -std=gnu11 $(CFLAGS) $(WARN) $(CPPFLAGS) -Itests/lib $(DEPFLAGS) $< \
 		$(USER_OBJ) $(TESTLIB_OBJ) $(LDFLAGS) $(LDLIBS) -lcmocka -o $@
 
-$(BUILD)/tests/tools/%: tests/tools/%.c $(TESTLIB_OBJ) | $(BUILD)/tests/tools
+$(BUILD)/tests/tools/%: tests/tools/%.c $(USER_OBJ) $(TESTLIB_OBJ) $(SKEL) | $(BUILD)/tests/tools
 	$(call msg,CC,$@)
 	$(Q)$(CC) -std=gnu11 $(CFLAGS) $(WARN) $(CPPFLAGS) -Itests/lib $(DEPFLAGS) $< \
-		$(TESTLIB_OBJ) $(LDFLAGS) -lpcap -o $@
+		$(TESTLIB_OBJ) $(USER_OBJ) $(LDFLAGS) $(LDLIBS) -o $@
 
 $(BUILD)/tests/bench/%: tests/bench/%.c $(SKEL) | $(BUILD)/tests/bench
 	$(call msg,CC,$@)
@@ -173,6 +173,34 @@ install: $(BIN)
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/wirelens
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c): each runs FUZZ_SECONDS from its seed corpus.
+FUZZ_SECONDS ?= 300
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ibpf -Iuser
+
+$(BUILD)/fuzz/fuzz_filter: tests/fuzz/fuzz_filter.c user/filter.c user/names.c bpf/filter_vm.h \
+		| $(BUILD)/fuzz
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_filter.c user/filter.c user/names.c -lpcap -o $@
+
+$(BUILD)/fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c user/decode.c user/decode.h | $(BUILD)/fuzz
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_decode.c user/decode.c -o $@
+
+$(BUILD)/fuzz:
+	$(Q)mkdir -p $@
+
+fuzz: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do \
+		t=$$(basename $$f); c=$(BUILD)/fuzz/corpus-$$t; mkdir -p $$c; \
+		[ -d tests/fuzz/corpus/$$t ] && cp -n tests/fuzz/corpus/$$t/* $$c/ 2>/dev/null; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=512 -timeout=5 $$c \
+			>$(BUILD)/fuzz/$$t.log 2>&1 \
+			|| { tail -40 $(BUILD)/fuzz/$$t.log; echo "$$t: crashed (see $(BUILD)/fuzz/$$t.log)"; exit 1; }; \
+		echo "# $$t: $$(grep -o 'Done [0-9]* runs in [0-9]* second' $(BUILD)/fuzz/$$t.log), no crash"; \
+	done
 
 clean:
 	rm -rf build

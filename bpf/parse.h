@@ -408,4 +408,22 @@ WL_INLINE void wl_stats_add(struct wl_stats *s, const struct wl_pkt *p, __u64 le
 	}
 }
 
+/* The classification part of a packet record, the same in the kernel and the pcap path. */
+static __always_inline void wl_sample_classify(struct wl_sample *r, const struct wl_pkt *p)
+{
+	r->l3 = p->l3;
+	r->l4 = p->l4;
+	r->app = p->app;
+	r->flags = p->flags & WL_SAMPLE_F_PARSE;
+	r->tcp_flags = p->tcp_flags;
+	r->ip_proto = p->ip_proto;
+	r->icmp_type = p->icmp_type;
+	r->sport = p->sport;
+	r->dport = p->dport;
+	r->vlan_id = p->vlan_id;
+	r->ethertype = p->ethertype;
+	__builtin_memcpy(r->saddr, p->saddr, 16);
+	__builtin_memcpy(r->daddr, p->daddr, 16);
+}
+
 #endif /* WIRELENS_PARSE_H */

@@ -106,8 +106,9 @@ struct wl_app_stats {
 };
 
 /*
- * Value of the wl_stats map (one per direction, per CPU). total, l3, l4 and app each sum to
- * the same packets/bytes. truncated/malformed count frames whose headers ended early or were
+ * Value of the wl_stats map (one per direction, per CPU). total, l3, l4 and app count the
+ * frames that match the capture filter (all frames without one) and each sum to the same
+ * packets/bytes; seen counts every frame. truncated/malformed count frames whose headers ended early or were
  * inconsistent; they are still counted in the partitions (by what could be parsed).
  */
 struct wl_stats {
@@ -117,13 +118,14 @@ struct wl_stats {
 	struct wl_app_stats app;
 	struct wl_counter truncated;
 	struct wl_counter malformed;
+	struct wl_counter seen; /* every frame at the hook, matching the filter or not */
 };
 
 _Static_assert(sizeof(struct wl_counter) == 16, "wl_counter layout");
 _Static_assert(sizeof(struct wl_l3_stats) == WL_L3_MAX * sizeof(struct wl_counter), "l3 layout");
 _Static_assert(sizeof(struct wl_l4_stats) == WL_L4_MAX * sizeof(struct wl_counter), "l4 layout");
 _Static_assert(sizeof(struct wl_app_stats) == WL_APP_MAX * sizeof(struct wl_counter), "app layout");
-_Static_assert(sizeof(struct wl_stats) == 16 * (1 + WL_L3_MAX + WL_L4_MAX + WL_APP_MAX + 2),
+_Static_assert(sizeof(struct wl_stats) == 16 * (1 + WL_L3_MAX + WL_L4_MAX + WL_APP_MAX + 3),
 	       "wl_stats layout");
 
 /*
@@ -164,17 +166,69 @@ _Static_assert(sizeof(struct wl_flow_val) == 88, "wl_flow_val layout");
 /* Value of the wl_health map: sensor self-monitoring counters (per CPU). */
 struct wl_health {
 	__u64 flow_insert_failed; /* frames not attributed to a flow: the table could not take it */
-	__u64 reserved[7];
+	__u64 samples;		  /* packet records submitted to the ring buffer */
+	__u64 samples_lost;	  /* records the ring buffer had no room for */
+	__u64 samples_limited;	  /* records skipped by --max-samples-per-sec */
+	__u64 reserved[4];
 };
+
+/*
+ * Settings the daemon may change while the programs run (a global of the BPF object, written
+ * through its memory map): sampling and the capture filter.
+ */
+struct wl_settings {
+	__u32 sample_every;	   /* sample 1 in N matching frames; 0: no samples */
+	__u32 max_samples_per_sec; /* 0: no limit */
+	__u32 snaplen;		   /* bytes of each sampled frame to keep */
+	__u32 filter_slot;	   /* which of the two filter programs is in use */
+};
+
+/* Default and largest --snaplen; decoded protocols are captured at least WL_DECODE_LEN deep. */
+#define WL_SNAPLEN_DEFAULT 128
+#define WL_SNAPLEN_MAX	   2048
+#define WL_DECODE_LEN	   512
+
+/* WL_SAMPLE_F_*: flags of a packet record (the parser's WL_PF_* in the low bits). */
+#define WL_SAMPLE_F_PARSE 0x1f
+
+/*
+ * One sampled frame in the ring buffer, followed by caplen bytes of the frame. The first
+ * min(caplen, snaplen) of them are the capture proper; DNS, HTTP and TLS frames carry up to
+ * WL_DECODE_LEN bytes so that names can be decoded whatever the snaplen.
+ */
+struct wl_sample {
+	__u64 ts_ns; /* CLOCK_BOOTTIME in the kernel; the daemon turns it into wall-clock time */
+	__u32 ifindex;
+	__u32 len;	/* frame length */
+	__u16 caplen;	/* bytes that follow */
+	__u16 snaplen;	/* the snaplen in force */
+	__u8 dir;	/* enum wl_dir */
+	__u8 l3;	/* enum wl_l3 */
+	__u8 l4;	/* enum wl_l4 */
+	__u8 app;	/* enum wl_app */
+	__u8 flags;	/* WL_PF_* of bpf/parse.h */
+	__u8 tcp_flags; /* TCP flags byte */
+	__u8 ip_proto;
+	__u8 icmp_type;
+	__u16 sport; /* host byte order */
+	__u16 dport;
+	__u16 vlan_id;
+	__u16 ethertype;
+	__u8 saddr[16];
+	__u8 daddr[16];
+};
+
+_Static_assert(sizeof(struct wl_sample) == 72, "wl_sample layout");
 
 /* Default capacity of the kernel flow table (--flow-table-size). */
 #define WL_FLOW_TABLE_DEFAULT 65536
 
 /* Map and pin names (BPF map names are at most 15 characters). */
-#define WL_MAP_STATS  "wl_stats"
-#define WL_MAP_FLOWS  "wl_flows"
-#define WL_MAP_HEALTH "wl_health"
-#define WL_PIN_ROOT   "/sys/fs/bpf/wirelens"
+#define WL_MAP_STATS   "wl_stats"
+#define WL_MAP_FLOWS   "wl_flows"
+#define WL_MAP_HEALTH  "wl_health"
+#define WL_MAP_SAMPLES "wl_samples"
+#define WL_PIN_ROOT    "/sys/fs/bpf/wirelens"
 
 static inline struct wl_counter *wl_stats_l3(struct wl_stats *s, unsigned int idx)
 {

@@ -43,6 +43,7 @@ START=$SECONDS
 		run_cmocka "$t"
 	done
 	tests/golden/run.sh
+	tests/filter/run.sh
 	tests/e2e/run.sh
 } 2>&1 | tee "$LOG"
 

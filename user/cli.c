@@ -139,6 +139,90 @@ static int opt_spike_factor(struct wl_config *cfg, const char *opt, const char *
 	return 0;
 }
 
+static int opt_filter_file(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	if (!arg[0])
+		return cli_bad_value(opt, arg, "expected a file holding a filter expression");
+	cfg->filter_file = arg;
+	return 0;
+}
+
+static int opt_dump_filter(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	(void)opt;
+	(void)arg;
+	cfg->dump_filter = true;
+	return 0;
+}
+
+static int opt_sample(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	if (util_parse_u64(arg, 0, 1000000000, &cfg->sample_every))
+		return cli_bad_value(opt, arg,
+				     "expected N to keep 1 packet in N (1: every packet, 0: none)");
+	return 0;
+}
+
+static int opt_max_samples(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	if (util_parse_u64(arg, 0, 100000000, &cfg->max_samples_sec))
+		return cli_bad_value(opt, arg,
+				     "expected a number of packets per second (0: no limit)");
+	return 0;
+}
+
+static int opt_snaplen(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	if (util_parse_u64(arg, 14, WL_SNAPLEN_MAX, &cfg->snaplen))
+		return cli_bad_value(opt, arg, "expected a number of bytes from 14 to 2048");
+	return 0;
+}
+
+static int opt_packet_buffer(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	if (util_parse_u64(arg, 0, 1000000, &cfg->packet_buffer))
+		return cli_bad_value(opt, arg, "expected a number of packets from 0 to 1000000");
+	return 0;
+}
+
+static int opt_path(const char **dst, const char *opt, const char *arg)
+{
+	if (!arg[0])
+		return cli_bad_value(opt, arg, "expected a file name");
+	*dst = arg;
+	return 0;
+}
+
+static int opt_write(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	return opt_path(&cfg->write_file, opt, arg);
+}
+
+static int opt_export_csv(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	return opt_path(&cfg->export_csv, opt, arg);
+}
+
+static int opt_export_json(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	return opt_path(&cfg->export_json, opt, arg);
+}
+
+static int opt_rotate_size(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	if (util_parse_u64(arg, 1, 1000000, &cfg->rotate_mb))
+		return cli_bad_value(opt, arg,
+				     "expected a file size in millions of bytes, at least 1");
+	return 0;
+}
+
+static int opt_rotate_files(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	if (util_parse_u64(arg, 1, 100000, &cfg->rotate_files))
+		return cli_bad_value(opt, arg, "expected a number of files from 1 to 100000");
+	return 0;
+}
+
 static int opt_verbose(struct wl_config *cfg, const char *opt, const char *arg)
 {
 	(void)opt;
@@ -186,6 +270,29 @@ static const struct cli_option cli_options[] = {
 	{"spike-factor", 0, "X",
 	 "flag a second whose bytes exceed X times the trailing minute's mean (default 3)",
 	 opt_spike_factor},
+	{"filter-file", 'F', "FILE", "read the filter expression from FILE ('#' starts a comment)",
+	 opt_filter_file},
+	{"dump-filter", 0, NULL, "print the compiled filter program and exit", opt_dump_filter},
+	{"sample", 0, "N", "keep 1 in N matching packets as packet records (default 1; 0: none)",
+	 opt_sample},
+	{"max-samples-per-sec", 0, "N",
+	 "at most N packet records per second (default 1000; 0: no limit)", opt_max_samples},
+	{"snaplen", 's', "BYTES",
+	 "bytes of each sampled packet to keep (default 128, at most 2048)", opt_snaplen},
+	{"packet-buffer", 0, "N", "recent packet records kept for exports (default 10000)",
+	 opt_packet_buffer},
+	{"write", 'w', "FILE", "write the sampled packets to FILE as pcap while capturing",
+	 opt_write},
+	{"file-size", 'C', "MB",
+	 "with -w: start a new file after MB millions of bytes (FILE, "
+	 "FILE1, FILE2, ...)",
+	 opt_rotate_size},
+	{"file-count", 'W', "N", "with -C: keep N files, reusing the oldest (FILE0..FILE<N-1>)",
+	 opt_rotate_files},
+	{"export-csv", 0, "FILE", "at exit, write the kept packet records to FILE as CSV",
+	 opt_export_csv},
+	{"export-json", 0, "FILE", "at exit, write the snapshot and the packet records as JSON",
+	 opt_export_json},
 	{"btf", 0, "FILE", "kernel BTF to use when the kernel has none in /sys/kernel/btf",
 	 opt_btf},
 	{"verbose", 'v', NULL, "more messages; -vv also shows libbpf's debug output", opt_verbose},
@@ -218,6 +325,11 @@ void cli_print_help(FILE *f)
 			fprintf(f, "  %-28s  %s\n", left, o->help);
 	}
 	fputs("\n"
+	      "FILTER EXPRESSION selects the frames to count and sample, in pcap-filter syntax\n"
+	      "(tcp, udp, icmp, icmp6, arp, ip, ip6, [src|dst] host ADDR, net ADDR/LEN, port N,\n"
+	      "portrange A-B, and, or, not, parentheses) plus application names (dns, http,\n"
+	      "tls, quic, ssh, ...). Frames are still seen and reported as \"N of M matched\".\n"
+	      "\n"
 	      "Without -i or -r, wirelens captures on the interface of the default route.\n"
 	      "Exit status: 0 ok, 1 runtime failure, 2 usage error.\n",
 	      f);
@@ -268,6 +380,10 @@ int cli_parse(int argc, char **argv, struct wl_config *cfg)
 	}
 	shortopts[ns] = '\0';
 
+	cfg->sample_every = WL_SAMPLE_EVERY_DEFAULT;
+	cfg->max_samples_sec = WL_MAX_SAMPLES_DEFAULT;
+	cfg->snaplen = WL_SNAPLEN_DEFAULT;
+	cfg->packet_buffer = WL_PACKET_BUFFER_DEFAULT;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
@@ -325,6 +441,19 @@ int cli_parse(int argc, char **argv, struct wl_config *cfg)
 	}
 	if (cfg->file && cfg->backend == WL_BACKEND_XDP) {
 		log_error("--backend xdp captures live; -r FILE is always read with libpcap");
+		return -EINVAL;
+	}
+	if (cfg->filter_file && cfg->filter) {
+		log_error("a filter was given both with -F and on the command line ('%s'): use one",
+			  cfg->filter);
+		return -EINVAL;
+	}
+	if ((cfg->rotate_mb || cfg->rotate_files) && !cfg->write_file) {
+		log_error("-C and -W rotate the files of -w FILE: add -w");
+		return -EINVAL;
+	}
+	if (cfg->rotate_files && !cfg->rotate_mb) {
+		log_error("-W N keeps N files of -C MB each: add -C");
 		return -EINVAL;
 	}
 	if (cfg->backend == WL_BACKEND_PCAP && cfg->xdp_mode != WL_XDP_MODE_AUTO) {

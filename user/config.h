@@ -33,10 +33,26 @@ struct wl_config {
 	const char *pin_path;	  /* --pin-path; default WL_PIN_ROOT */
 	const char *btf_path;	  /* --btf */
 	uint64_t flow_table_size; /* --flow-table-size; 0: WL_FLOW_TABLE_DEFAULT */
-	uint64_t top;
-	double spike_factor; /* --spike-factor; 0: 3.0 */ /* --top; 0: 100 */
-	char *filter; /* trailing arguments joined by spaces; NULL if none */
+	uint64_t top;		  /* --top; 0: 100 */
+	double spike_factor;	  /* --spike-factor; 0: 3.0 */
+	char *filter;		  /* trailing arguments joined by spaces, or -F's file; NULL */
+	const char *filter_file;  /* -F */
+	bool dump_filter;	  /* --dump-filter */
+	uint64_t sample_every;	  /* --sample; default 1 */
+	uint64_t max_samples_sec; /* --max-samples-per-sec; default 1000, 0: no limit */
+	uint64_t snaplen;	  /* -s/--snaplen; default WL_SNAPLEN_DEFAULT */
+	uint64_t packet_buffer;	  /* --packet-buffer; default 10000 */
+	const char *write_file;	  /* -w */
+	uint64_t rotate_mb;	  /* -C: millions of bytes per file; 0: no rotation */
+	uint64_t rotate_files;	  /* -W: files kept; 0: no limit */
+	const char *export_csv;	  /* --export-csv */
+	const char *export_json;  /* --export-json */
 };
+
+/* Defaults of the options above. */
+#define WL_SAMPLE_EVERY_DEFAULT	 1
+#define WL_MAX_SAMPLES_DEFAULT	 1000
+#define WL_PACKET_BUFFER_DEFAULT 10000
 
 const char *config_backend_name(enum wl_backend b);
 const char *config_xdp_mode_name(enum wl_xdp_mode m);

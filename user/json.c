@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* JSON rendering of the snapshot (DESIGN.md "The JSON snapshot"). */
 #include "json.h"
+#include "packets.h"
 
 #include "parse.h"
 
@@ -103,6 +104,9 @@ static int json_add_stats(cJSON *obj, const char *protocols_key, const struct wl
 
 	if (json_add_counter(obj, "totals", &s->total))
 		return -ENOMEM;
+	/* Per direction: every frame seen there (the snapshot's filter.seen holds the sum). */
+	if (!protocols_key && json_add_counter(obj, "seen", &s->seen))
+		return -ENOMEM;
 	p = protocols_key ? cJSON_AddObjectToObject(obj, protocols_key) : obj;
 	if (!p)
 		return -ENOMEM;
@@ -172,24 +176,14 @@ static int json_add_addr(cJSON *obj, const char *name, const uint8_t *addr, uint
 	return cJSON_AddStringToObject(obj, name, text) ? 0 : -ENOMEM;
 }
 
-/* TCP flags as tcpdump letters: F S R P . U E W for FIN SYN RST PSH ACK URG ECE CWR. */
-static void json_tcp_flags(uint8_t f, char *buf)
-{
-	static const char letters[] = "FSRP.UEW";
-	int n = 0;
-
-	for (int i = 0; i < 8; i++)
-		if (f & (1u << i))
-			buf[n++] = letters[i];
-	buf[n] = '\0';
-}
-
 static int json_add_seen(cJSON *o, uint64_t first_ns, uint64_t last_ns)
 {
 	if (json_add_time(o, "first_seen", first_ns) || json_add_time(o, "last_seen", last_ns))
 		return -ENOMEM;
 	return json_add_real(o, "duration_s", last_ns > first_ns ? (last_ns - first_ns) / 1e9 : 0);
 }
+
+static int json_add_escaped(cJSON *o, const char *name, const uint8_t *bytes, size_t len);
 
 static int json_add_hosts(cJSON *tk, const struct talkers *t, unsigned int limit)
 {
@@ -216,6 +210,10 @@ static int json_add_hosts(cJSON *tk, const struct talkers *t, unsigned int limit
 		    json_add_counter(o, "in", &h->in) || json_add_counter(o, "out", &h->out) ||
 		    json_add_seen(o, h->first_ns, h->last_ns) ||
 		    !(apps = cJSON_AddObjectToObject(o, "app_bytes"))) {
+			free(top);
+			return -ENOMEM;
+		}
+		if (h->name_len && json_add_escaped(o, "name", h->name, h->name_len)) {
 			free(top);
 			return -ENOMEM;
 		}
@@ -276,8 +274,8 @@ static int json_add_flows(cJSON *tk, const struct talkers *t, unsigned int limit
 		cJSON *o = cJSON_CreateObject();
 		char fab[9], fba[9];
 
-		json_tcp_flags(f->tcp_flags_ab, fab);
-		json_tcp_flags(f->tcp_flags_ba, fba);
+		wl_tcp_flags_text(f->tcp_flags_ab, fab);
+		wl_tcp_flags_text(f->tcp_flags_ba, fba);
 		if (!o || !cJSON_AddItemToArray(arr, o) ||
 		    !cJSON_AddStringToObject(o, "l4", wl_l4_names[wl_l4_of_proto(f->key.proto)]) ||
 		    json_add_u64(o, "proto", f->key.proto) ||
@@ -422,6 +420,151 @@ static int json_add_talkers(cJSON *root, const struct wl_snapshot *snap)
 	return 0;
 }
 
+/* Wall-clock time with nanoseconds: 2026-11-23T10:00:00.123456789Z. */
+void json_time_ns(uint64_t real_ns, char *buf, size_t size)
+{
+	time_t t = (time_t)(real_ns / 1000000000ull);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm)) {
+		snprintf(buf, size, "?");
+		return;
+	}
+	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%09uZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (unsigned int)(real_ns % 1000000000ull));
+}
+
+static int json_add_escaped(cJSON *o, const char *name, const uint8_t *bytes, size_t len)
+{
+	char text[4 * WL_DEC_NAME_MAX + 8];
+
+	wl_escape_bytes(bytes, len, text, sizeof(text));
+	return cJSON_AddStringToObject(o, name, text) ? 0 : -ENOMEM;
+}
+
+/* The decoded names of a record, or nothing. */
+static int json_add_decoded(cJSON *o, const struct wl_decoded *d)
+{
+	const char *type;
+	cJSON *x;
+	bool ok;
+
+	if (d->kind == WL_DEC_NONE)
+		return 0;
+	x = cJSON_AddObjectToObject(o, "info");
+	if (!x)
+		return -ENOMEM;
+	ok = cJSON_AddStringToObject(x, "kind", wl_dec_kind_names[d->kind]) != NULL;
+	switch (d->kind) {
+	case WL_DEC_DNS_QUERY:
+	case WL_DEC_DNS_RESPONSE:
+		type = wl_dns_type_name(d->qtype);
+		ok = ok && !json_add_escaped(x, "name", d->name, d->name_len);
+		ok = ok && (type ? cJSON_AddStringToObject(x, "qtype", type)
+				 : cJSON_AddNumberToObject(x, "qtype", d->qtype));
+		if (d->kind == WL_DEC_DNS_RESPONSE)
+			ok = ok && cJSON_AddNumberToObject(x, "rcode", d->rcode) &&
+			     cJSON_AddNumberToObject(x, "answers", d->answers);
+		break;
+	case WL_DEC_TLS_HELLO:
+		ok = ok && !json_add_escaped(x, "sni", d->name, d->name_len);
+		break;
+	case WL_DEC_HTTP_REQUEST:
+		ok = ok && cJSON_AddStringToObject(x, "method", d->method) &&
+		     !json_add_escaped(x, "host", d->name, d->name_len);
+		break;
+	case WL_DEC_HTTP_RESPONSE:
+		ok = ok && cJSON_AddNumberToObject(x, "status", d->status);
+		break;
+	default:
+		break;
+	}
+	ok = ok && cJSON_AddBoolToObject(x, "truncated", d->truncated);
+	return ok ? 0 : -ENOMEM;
+}
+
+static cJSON *json_record(const struct wl_record *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	char buf[64];
+	bool ok = o != NULL;
+
+	json_time_ns(r->ts_ns, buf, sizeof(buf));
+	ok = ok && !json_add_u64(o, "seq", r->seq) && cJSON_AddStringToObject(o, "time", buf);
+	ok = ok && cJSON_AddStringToObject(
+			   o, "dir", wl_dir_names[r->dir < WL_DIR_MAX ? r->dir : WL_DIR_NONE]);
+	ok = ok && cJSON_AddNumberToObject(o, "ifindex", r->ifindex) &&
+	     cJSON_AddNumberToObject(o, "len", r->len) &&
+	     cJSON_AddNumberToObject(o, "caplen", r->caplen);
+	ok = ok && cJSON_AddStringToObject(o, "l3", wl_l3_names[r->l3 % WL_L3_MAX]) &&
+	     cJSON_AddStringToObject(o, "l4", wl_l4_names[r->l4 % WL_L4_MAX]) &&
+	     cJSON_AddStringToObject(o, "app", wl_app_names[r->app % WL_APP_MAX]);
+	if (ok && r->family) {
+		ok = !json_add_addr(o, "src", r->saddr, r->family) &&
+		     !json_add_addr(o, "dst", r->daddr, r->family) &&
+		     cJSON_AddNumberToObject(o, "ip_proto", r->ip_proto);
+	}
+	if (ok && (r->l4 == WL_L4_TCP || r->l4 == WL_L4_UDP) && (r->sport || r->dport))
+		ok = cJSON_AddNumberToObject(o, "sport", r->sport) &&
+		     cJSON_AddNumberToObject(o, "dport", r->dport);
+	if (ok && r->l4 == WL_L4_TCP) {
+		wl_tcp_flags_text(r->tcp_flags, buf);
+		ok = cJSON_AddStringToObject(o, "tcp_flags", buf) != NULL;
+	}
+	if (ok && (r->l4 == WL_L4_ICMP || r->l4 == WL_L4_ICMPV6))
+		ok = cJSON_AddNumberToObject(o, "icmp_type", r->icmp_type) != NULL;
+	if (ok && r->vlan_id)
+		ok = cJSON_AddNumberToObject(o, "vlan", r->vlan_id) != NULL;
+	ok = ok && !json_add_decoded(o, &r->dec);
+	if (!ok) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+cJSON *json_records(const struct packets *p, size_t limit)
+{
+	cJSON *arr = cJSON_CreateArray();
+	size_t first = p->count > limit ? p->count - limit : 0;
+
+	if (!arr)
+		return NULL;
+	for (size_t i = first; i < p->count; i++) {
+		cJSON *o = json_record(packets_get(p, i));
+
+		if (!o) {
+			cJSON_Delete(arr);
+			return NULL;
+		}
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
+static int json_add_filter(cJSON *root, const struct wl_snapshot *snap)
+{
+	cJSON *o = cJSON_AddObjectToObject(root, "filter"), *s;
+	bool ok = o != NULL;
+
+	ok = ok && (snap->filter_expr ? cJSON_AddStringToObject(o, "expression", snap->filter_expr)
+				      : cJSON_AddNullToObject(o, "expression"));
+	ok = ok && !json_add_counter(o, "matched", &snap->all.total) &&
+	     !json_add_counter(o, "seen", &snap->all.seen);
+	s = ok ? cJSON_AddObjectToObject(root, "samples") : NULL;
+	ok = s && !json_add_u64(s, "every", snap->samples.every) &&
+	     !json_add_u64(s, "max_per_sec", snap->samples.max_per_sec) &&
+	     !json_add_u64(s, "snaplen", snap->samples.snaplen) &&
+	     !json_add_u64(s, "taken", snap->samples.taken) &&
+	     !json_add_u64(s, "received", snap->samples.received) &&
+	     !json_add_u64(s, "lost", snap->samples.lost) &&
+	     !json_add_u64(s, "limited", snap->samples.limited) &&
+	     !json_add_u64(s, "kept", snap->samples.kept) &&
+	     !json_add_u64(s, "written", snap->samples.written);
+	return ok ? 0 : -ENOMEM;
+}
+
 cJSON *json_snapshot(const struct wl_snapshot *snap)
 {
 	cJSON *root = cJSON_CreateObject();
@@ -431,6 +574,7 @@ cJSON *json_snapshot(const struct wl_snapshot *snap)
 	ok = ok && cJSON_AddStringToObject(root, "version", WL_VERSION);
 	ok = ok && !json_add_source(root, &snap->source);
 	ok = ok && !json_add_stats(root, "protocols", &snap->all);
+	ok = ok && !json_add_filter(root, snap);
 	if (ok && snap->source.kind == WL_SOURCE_LIVE) {
 		cJSON *dirs = cJSON_AddObjectToObject(root, "directions");
 

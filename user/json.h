@@ -21,4 +21,12 @@ char *json_render_snapshot(const struct wl_snapshot *snap);
 /* The snapshot as a cJSON tree (for callers that add to it). NULL on ENOMEM. */
 cJSON *json_snapshot(const struct wl_snapshot *snap);
 
+struct packets;
+
+/* The newest `limit` kept packet records, oldest first, as a JSON array. NULL on ENOMEM. */
+cJSON *json_records(const struct packets *p, size_t limit);
+
+/* Wall-clock time with nanoseconds in ISO 8601 (UTC). */
+void json_time_ns(uint64_t real_ns, char *buf, size_t size);
+
 #endif

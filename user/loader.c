@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -35,6 +36,7 @@
 #include "log.h"
 #include "talkers.h"
 #include "util.h"
+#include "filter.h"
 #include "wirelens.skel.h"
 
 /* Our TC filter's identity on clsact egress: handle "WL" and a fixed priority. */
@@ -59,6 +61,11 @@ struct loader {
 	int ncpus;
 	uint64_t flow_table_size;
 	uint64_t max_packets;
+	struct loader_opts opts;
+	struct ring_buffer *rb;
+	loader_sample_fn sample_fn;
+	void *sample_ctx;
+	int64_t boot_to_real; /* CLOCK_REALTIME - CLOCK_BOOTTIME, refreshed every poll */
 };
 
 /* strerror() that also knows libbpf's own codes (e.g. "Invalid BPF object format"). */
@@ -257,6 +264,12 @@ static int loader_load(struct loader *ld, const char *btf_path)
 		bpf_program__set_flags(p, bpf_program__flags(p) & ~BPF_F_XDP_HAS_FRAGS);
 	}
 	ld->skel->rodata->cfg_max_packets = ld->max_packets;
+	ld->skel->data->wl_set.sample_every = ld->opts.sample_every;
+	ld->skel->data->wl_set.max_samples_per_sec = ld->opts.max_samples_per_sec;
+	ld->skel->data->wl_set.snaplen = ld->opts.snaplen;
+	ld->skel->data->wl_set.filter_slot = 0;
+	if (ld->opts.filter)
+		ld->skel->bss->wl_filter[0] = *ld->opts.filter;
 	err = bpf_map__set_max_entries(ld->skel->maps.wl_flows, (__u32)ld->flow_table_size);
 	if (err) {
 		log_error("cannot size the flow table: %s", loader_errstr(err));
@@ -570,6 +583,7 @@ int loader_start(const struct loader_opts *o, struct loader **out)
 	ld->ifindex = o->ifindex;
 	ld->flow_table_size = o->flow_table_size ? o->flow_table_size : WL_FLOW_TABLE_DEFAULT;
 	ld->max_packets = o->max_packets;
+	ld->opts = *o;
 	snprintf(ld->ifname, sizeof(ld->ifname), "%s", o->ifname);
 	snprintf(ld->pin_path, sizeof(ld->pin_path), "%s", o->pin_path);
 
@@ -655,6 +669,9 @@ int loader_read(struct loader *ld, struct wl_snapshot *snap)
 	if (err)
 		return err;
 	snap->drops.flow_insert_failed = health.flow_insert_failed;
+	snap->samples.taken = health.samples;
+	snap->samples.lost = health.samples_lost;
+	snap->samples.limited = health.samples_limited;
 	snap->flow_table_size = ld->flow_table_size;
 	return 0;
 }
@@ -678,10 +695,84 @@ void loader_describe(const struct loader *ld, struct wl_source *src)
 	src->counters_continued = ld->counters_continued;
 }
 
+static uint64_t loader_clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int loader_on_sample(void *ctx, void *data, size_t size)
+{
+	struct loader *ld = ctx;
+	const struct wl_sample *s = data;
+
+	if (size < sizeof(*s) || size < sizeof(*s) + s->caplen)
+		return 0; /* cannot happen: the kernel wrote it */
+	ld->sample_fn(ld->sample_ctx, s, (const uint8_t *)(s + 1),
+		      (uint64_t)((int64_t)s->ts_ns + ld->boot_to_real));
+	return 0;
+}
+
+int loader_samples(struct loader *ld, loader_sample_fn fn, void *ctx)
+{
+	ld->sample_fn = fn;
+	ld->sample_ctx = ctx;
+	ld->rb = ring_buffer__new(bpf_map__fd(ld->skel->maps.wl_samples), loader_on_sample, ld,
+				  NULL);
+	if (!ld->rb) {
+		int err = -errno;
+
+		log_error("cannot read the packet-record ring buffer: %s", loader_errstr(err));
+		return err;
+	}
+	return 0;
+}
+
+int loader_poll(struct loader *ld, int timeout_ms)
+{
+	int n;
+
+	if (!ld->rb) {
+		struct timespec ts = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
+
+		nanosleep(&ts, NULL);
+		return 0;
+	}
+	ld->boot_to_real =
+		(int64_t)(loader_clock_ns(CLOCK_REALTIME) - loader_clock_ns(CLOCK_BOOTTIME));
+	n = ring_buffer__poll(ld->rb, timeout_ms);
+	return n == -EINTR ? 0 : n;
+}
+
+void loader_set_filter(struct loader *ld, const struct wl_filter_prog *prog)
+{
+	static const struct wl_filter_prog none;
+	__u32 next = (ld->skel->data->wl_set.filter_slot + 1) & 1;
+
+	/*
+	 * Fill the slot not in use, then switch with one aligned store: a program never sees
+	 * a half-written filter. A CPU still running the old slot finishes within one frame;
+	 * the next change waits for that (changes come at human speed).
+	 */
+	ld->skel->bss->wl_filter[next] = prog ? *prog : none;
+	__atomic_store_n(&ld->skel->data->wl_set.filter_slot, next, __ATOMIC_RELEASE);
+}
+
+void loader_set_sampling(struct loader *ld, uint32_t every, uint32_t max_per_sec, uint32_t snaplen)
+{
+	__atomic_store_n(&ld->skel->data->wl_set.sample_every, every, __ATOMIC_RELAXED);
+	__atomic_store_n(&ld->skel->data->wl_set.max_samples_per_sec, max_per_sec,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&ld->skel->data->wl_set.snaplen, snaplen, __ATOMIC_RELAXED);
+}
+
 void loader_stop(struct loader *ld)
 {
 	if (!ld)
 		return;
+	ring_buffer__free(ld->rb);
 	if (ld->tc_attached)
 		loader_detach_tc(ld->ifindex, ld->tc_prog_id, ld->qdisc_created);
 	else if (ld->qdisc_created)

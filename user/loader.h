@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include <stdint.h>
 #include "snapshot.h"
 
 struct loader;
@@ -19,7 +20,16 @@ struct loader_opts {
 	const char *btf_path; /* NULL: the kernel's own BTF */
 	uint64_t flow_table_size;
 	uint64_t max_packets; /* -c: the kernel counts at most this many frames; 0: all */
+	const struct wl_filter_prog *filter; /* NULL or empty: every frame */
+	uint32_t sample_every, max_samples_per_sec, snaplen;
 };
+
+struct wl_filter_prog;
+struct wl_sample;
+
+/* Called for each packet record from the kernel: the record, its bytes, wall-clock time. */
+typedef void (*loader_sample_fn)(void *ctx, const struct wl_sample *s, const uint8_t *data,
+				 uint64_t real_ns);
 
 /*
  * Check that this process may load XDP programs. Returns 0, or a negative errno with a
@@ -43,6 +53,21 @@ int loader_harvest(struct loader *ld, struct talkers *t);
 
 /* Fill the backend fields of snap->source (mode, TC, pin path, continued counters). */
 void loader_describe(const struct loader *ld, struct wl_source *src);
+
+/*
+ * Wait up to timeout_ms for packet records and pass each to fn (set with loader_samples).
+ * Returns the number of records, or a negative errno.
+ */
+int loader_poll(struct loader *ld, int timeout_ms);
+
+/* Receive packet records through fn. Returns 0 or a negative errno (after one line). */
+int loader_samples(struct loader *ld, loader_sample_fn fn, void *ctx);
+
+/* Replace the capture filter while the programs run: no reattaching, no counts lost. */
+void loader_set_filter(struct loader *ld, const struct wl_filter_prog *prog);
+
+/* Change sampling while the programs run. */
+void loader_set_sampling(struct loader *ld, uint32_t every, uint32_t max_per_sec, uint32_t snaplen);
 
 /* Detach in reverse order of attaching and free. Accepts NULL. */
 void loader_stop(struct loader *ld);

@@ -7,11 +7,17 @@
 #include <string.h>
 #include <time.h>
 
+#include <pcap/dlt.h>
+
 #include "cli.h"
+#include "export.h"
+#include "filter.h"
 #include "iface.h"
 #include "json.h"
 #include "loader.h"
 #include "log.h"
+#include "packets.h"
+#include "pcapw.h"
 #include "pcap_source.h"
 #include "poller.h"
 #include "report.h"
@@ -79,6 +85,184 @@ static int print_output(const struct wl_config *cfg, const struct wl_snapshot *s
 	return 0;
 }
 
+/* The capture filter, compiled once at start (empty: every frame). */
+static struct wl_filter_prog filter_prog;
+
+/* Read -F FILE into *out (malloc'd). '#' starts a comment to the end of the line. */
+static int filter_read_file(const struct wl_config *cfg, char **out)
+{
+	FILE *f = fopen(cfg->filter_file, "r");
+	size_t n = 0, cap = 1 << 16;
+	char *text;
+	bool comment = false;
+
+	if (!f) {
+		log_error("cannot read filter file '%s': %s", cfg->filter_file, strerror(errno));
+		return -errno;
+	}
+	text = malloc(cap + 1);
+	if (!text) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	n = fread(text, 1, cap, f);
+	if (ferror(f) || (n == cap && fgetc(f) != EOF)) {
+		log_error("cannot read filter file '%s': %s", cfg->filter_file,
+			  ferror(f) ? strerror(errno) : "larger than 64 KiB");
+		fclose(f);
+		free(text);
+		return -EINVAL;
+	}
+	fclose(f);
+	text[n] = 0;
+	/* Comments out; runs of blanks and line breaks become one space, as on a command line. */
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char ch = text[i];
+
+		if (ch == '#')
+			comment = true;
+		else if (ch == '\n')
+			comment = false;
+		if (comment || ch == '\0' || ch == '\n' || ch == '\t' || ch == '\r')
+			ch = ' ';
+		if (ch == ' ' && (o == 0 || text[o - 1] == ' '))
+			continue;
+		text[o++] = ch;
+	}
+	while (o && text[o - 1] == ' ')
+		o--;
+	text[o] = 0;
+	*out = text;
+	return 0;
+}
+
+/* Compile the filter of the command line or -F. Returns 0, or EXIT_USAGE after the caret. */
+static int filter_setup(struct wl_config *cfg)
+{
+	struct wl_filter_error ferr;
+
+	if (cfg->filter_file && filter_read_file(cfg, &cfg->filter))
+		return EXIT_USAGE;
+	if (!cfg->filter)
+		return 0;
+	if (wl_filter_compile(cfg->filter, DLT_EN10MB, &filter_prog, &ferr)) {
+		wl_filter_print_error(cfg->filter, &ferr);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Packet records: the store of recent ones, -w, and the sampling settings in the snapshot. */
+static int packets_setup(const struct wl_config *cfg, struct packets *pk, struct wl_snapshot *snap,
+			 int linktype)
+{
+	int err = packets_init(pk, cfg->packet_buffer, (uint32_t)cfg->snaplen);
+
+	if (err) {
+		log_error("cannot allocate the packet buffer (%llu records): %s",
+			  U64(cfg->packet_buffer), strerror(-err));
+		return err;
+	}
+	if (cfg->write_file) {
+		err = pcapw_open(cfg->write_file, linktype, (uint32_t)cfg->snaplen,
+				 cfg->rotate_mb * 1000000ull, (uint32_t)cfg->rotate_files,
+				 &pk->writer);
+		if (err) {
+			packets_free(pk);
+			return err;
+		}
+	}
+	snap->packets = pk;
+	pk->talkers = snap->talkers;
+	snap->filter_expr = filter_prog.len ? cfg->filter : NULL;
+	snap->samples.every = cfg->sample_every;
+	snap->samples.max_per_sec = cfg->max_samples_sec;
+	snap->samples.snaplen = cfg->snaplen;
+	return 0;
+}
+
+static void packets_update(struct wl_snapshot *snap)
+{
+	struct packets *pk = snap->packets;
+	uint64_t files;
+	bool failed;
+
+	if (!pk)
+		return;
+	snap->samples.received = pk->received;
+	snap->samples.kept = pk->count;
+	pcapw_stats(pk->writer, &snap->samples.written, &files, &failed);
+}
+
+/* At exit: close -w, write --export-csv and --export-json. Returns 0 or -errno. */
+static int packets_finish(const struct wl_config *cfg, struct wl_snapshot *snap)
+{
+	struct packets *pk = snap->packets;
+	int err = 0, e;
+
+	if (!pk)
+		return 0;
+	packets_update(snap);
+	if (pk->writer) {
+		e = pcapw_close(pk->writer);
+		pk->writer = NULL;
+		err = err ? err : e;
+	}
+	if (cfg->export_csv) {
+		e = export_atomic(cfg->export_csv, export_csv, pk);
+		err = err ? err : e;
+	}
+	if (cfg->export_json) {
+		e = export_atomic(cfg->export_json, export_json, snap);
+		err = err ? err : e;
+	}
+	return err;
+}
+
+/*
+ * SIGHUP: read -F FILE again and put the new filter in place without reattaching anything;
+ * counts so far stay. A bad new expression keeps the old filter.
+ */
+static void filter_reload(struct wl_config *cfg, struct wl_snapshot *snap, struct loader *ld,
+			  struct pcap_source *ps)
+{
+	struct wl_filter_prog prog;
+	struct wl_filter_error ferr;
+	char *text = NULL;
+
+	if (!cfg->filter_file) {
+		log_info("SIGHUP: no -F filter file to read again; nothing changed");
+		return;
+	}
+	if (filter_read_file(cfg, &text))
+		return;
+	if (wl_filter_compile(text, DLT_EN10MB, &prog, &ferr)) {
+		log_error("SIGHUP: keeping the filter '%s': the new one in '%s' is bad: %s "
+			  "(at '%.20s')",
+			  cfg->filter ? cfg->filter : "", cfg->filter_file, ferr.msg,
+			  text + (ferr.pos < strlen(text) ? ferr.pos : strlen(text)));
+		free(text);
+		return;
+	}
+	if (ld)
+		loader_set_filter(ld, &prog);
+	if (ps)
+		pcap_source_set_filter(ps, &prog);
+	log_info("SIGHUP: filter changed from '%s' to '%s'", cfg->filter ? cfg->filter : "", text);
+	free(cfg->filter);
+	cfg->filter = text;
+	filter_prog = prog;
+	snap->filter_expr = prog.len ? cfg->filter : NULL;
+}
+
+static void on_kernel_sample(void *ctx, const struct wl_sample *s, const uint8_t *data,
+			     uint64_t real_ns)
+{
+	packets_add(ctx, s, data, real_ns, PACKETS_PARSE_ETHER);
+}
+
 static int talkers_setup(const struct wl_config *cfg, struct talkers *t, struct wl_snapshot *snap,
 			 size_t kernel_flows)
 {
@@ -128,6 +312,7 @@ static int run_file(const struct wl_config *cfg)
 	struct talkers talkers;
 	struct wl_snapshot snap;
 	struct pcap_source *ps;
+	struct packets pk;
 	uint64_t pos, size, last_draw = 0;
 	bool progress;
 	int ret, err;
@@ -142,6 +327,27 @@ static int run_file(const struct wl_config *cfg)
 		talkers_teardown(&talkers, &snap);
 		return EXIT_RUNTIME;
 	}
+	if (packets_setup(cfg, &pk, &snap, pcap_source_linktype(ps))) {
+		pcap_source_close(ps);
+		talkers_teardown(&talkers, &snap);
+		return EXIT_RUNTIME;
+	}
+	if (filter_prog.len && pcap_source_linktype(ps) != DLT_EN10MB) {
+		/* The same expression, for this file's link-layer header. */
+		struct wl_filter_error ferr;
+
+		if (wl_filter_compile(cfg->filter, pcap_source_linktype(ps), &filter_prog, &ferr)) {
+			wl_filter_print_error(cfg->filter, &ferr);
+			packets_finish(cfg, &snap);
+			packets_free(&pk);
+			pcap_source_close(ps);
+			talkers_teardown(&talkers, &snap);
+			return EXIT_USAGE;
+		}
+	}
+	pcap_source_set_filter(ps, &filter_prog);
+	pcap_source_set_sampling(ps, (uint32_t)cfg->sample_every, (uint32_t)cfg->max_samples_sec,
+				 (uint32_t)cfg->snaplen);
 	signal_pcap = ps;
 	setup_signals();
 	pcap_source_describe(ps, &snap.source);
@@ -176,8 +382,10 @@ static int run_file(const struct wl_config *cfg)
 	pcap_source_close(ps);
 	if (snap.ts && snap.ts->last)
 		timeseries_advance(snap.ts, snap.ts->last + 1);
-	err = print_output(cfg, &snap);
+	err = packets_finish(cfg, &snap);
+	err = print_output(cfg, &snap) || err;
 	talkers_teardown(&talkers, &snap);
+	packets_free(&pk);
 	if (ret < 0 || err)
 		return EXIT_RUNTIME;
 	if (ret == PCAP_SOURCE_STOPPED)
@@ -198,6 +406,10 @@ static int start_backend(const struct wl_config *cfg, const char *ifname, unsign
 		.btf_path = cfg->btf_path,
 		.flow_table_size = cfg->flow_table_size,
 		.max_packets = cfg->count,
+		.filter = &filter_prog,
+		.sample_every = (uint32_t)cfg->sample_every,
+		.max_samples_per_sec = (uint32_t)cfg->max_samples_sec,
+		.snaplen = (uint32_t)cfg->snaplen,
 	};
 	bool use_pcap = cfg->backend == WL_BACKEND_PCAP;
 	int err;
@@ -218,6 +430,8 @@ static int start_backend(const struct wl_config *cfg, const char *ifname, unsign
 		err = pcap_source_open_live(ifname, ps);
 		if (err)
 			return err;
+		pcap_source_set_filter(*ps, &filter_prog);
+		pcap_source_set_sampling(*ps, lo.sample_every, lo.max_samples_per_sec, lo.snaplen);
 		pcap_source_describe(*ps, &snap->source);
 		log_info("counting on '%s' with libpcap", ifname);
 		return 0;
@@ -253,7 +467,7 @@ static int read_backend(struct loader *ld, struct pcap_source *ps, struct wl_sna
 	return err;
 }
 
-static int run_live(const struct wl_config *cfg)
+static int run_live(struct wl_config *cfg)
 {
 	char ifname[IF_NAMESIZE];
 	struct wl_snapshot snap;
@@ -261,6 +475,7 @@ static int run_live(const struct wl_config *cfg)
 	struct pcap_source *ps = NULL;
 	struct poller pl = {0};
 	struct talkers talkers;
+	struct packets pk;
 	struct wl_stats prev_stats;
 	uint64_t start_ns, last_tick, base_packets;
 	bool status = status_enabled();
@@ -295,6 +510,16 @@ static int run_live(const struct wl_config *cfg)
 		loader_stop(ld);
 		return EXIT_RUNTIME;
 	}
+	if (packets_setup(cfg, &pk, &snap, DLT_EN10MB) ||
+	    (ld && loader_samples(ld, on_kernel_sample, &pk))) {
+		if (snap.packets)
+			pcapw_close(pk.writer);
+		packets_free(&pk);
+		talkers_teardown(&talkers, &snap);
+		pcap_source_close(ps);
+		loader_stop(ld);
+		return EXIT_RUNTIME;
+	}
 	signal_pcap = ps;
 
 	err = read_backend(ld, ps, &snap, true);
@@ -314,13 +539,17 @@ static int run_live(const struct wl_config *cfg)
 				break;
 			}
 		} else {
-			struct timespec ts = {0, TICK_MS * 1000000L};
-
-			nanosleep(&ts, NULL);
+			ret = loader_poll(ld, TICK_MS);
+			if (ret < 0) {
+				log_error("cannot read packet records: %s", strerror(-ret));
+				err = ret;
+				break;
+			}
+			ret = 0;
 		}
 		if (hup_requested) {
 			hup_requested = 0;
-			log_info("SIGHUP: this version has no settings to reload; still running");
+			filter_reload(cfg, &snap, ld, ps);
 		}
 		now = util_now_mono_ns();
 		if (cfg->count || now - last_tick >= 1000000000ull || ret > 0) {
@@ -341,6 +570,8 @@ static int run_live(const struct wl_config *cfg)
 			if (ld)
 				series_tick(&snap, &prev_stats, util_now_real_ns() / 1000000000ull);
 			poller_sample(&pl, &snap, now);
+			pcapw_flush(pk.writer);
+			packets_update(&snap);
 			last_tick = now;
 			if (status)
 				status_live(&snap);
@@ -362,14 +593,18 @@ static int run_live(const struct wl_config *cfg)
 	if (!err)
 		poller_sample(&pl, &snap, util_now_mono_ns());
 	signal_pcap = NULL;
+	if (ld)
+		loader_poll(ld, 0); /* the records still in the ring */
 	pcap_source_close(ps);
 	loader_stop(ld);
 	if (ld)
 		series_tick(&snap, &prev_stats, util_now_real_ns() / 1000000000ull);
 	if (snap.ts && snap.ts->last)
 		timeseries_advance(snap.ts, snap.ts->last + 1);
-	ret = print_output(cfg, &snap);
+	ret = packets_finish(cfg, &snap);
+	ret = print_output(cfg, &snap) || ret;
 	talkers_teardown(&talkers, &snap);
+	packets_free(&pk);
 	return err || ret ? EXIT_RUNTIME : 0;
 }
 
@@ -391,11 +626,11 @@ int main(int argc, char **argv)
 	} else if (cfg.show_version) {
 		printf("wirelens %s\n", WL_VERSION);
 		ret = 0;
-	} else if (cfg.filter) {
-		log_error("filter expressions are not supported yet (got '%s'): remove the "
-			  "trailing arguments to count all traffic",
-			  cfg.filter);
-		ret = EXIT_USAGE;
+	} else if ((ret = filter_setup(&cfg))) {
+		/* the error and its caret are printed */
+	} else if (cfg.dump_filter) {
+		wl_filter_dump(&filter_prog, stdout);
+		ret = 0;
 	} else if (cfg.list_interfaces) {
 		ret = iface_list(stdout) ? EXIT_RUNTIME : 0;
 	} else if (cfg.file) {

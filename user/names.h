@@ -10,4 +10,9 @@ extern const char *const wl_l4_names[WL_L4_MAX];
 extern const char *const wl_app_names[WL_APP_MAX];
 extern const char *const wl_dir_names[WL_DIR_MAX];
 
+extern const char *const wl_dec_kind_names[];
+
+/* TCP flags as tcpdump's letters (F S R P . U E W); buf holds at least 9 bytes. */
+void wl_tcp_flags_text(unsigned int flags, char *buf);
+
 #endif

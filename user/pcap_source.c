@@ -21,6 +21,8 @@
 #include "log.h"
 #include "parse.h"
 #include "flow.h"
+#include "filter.h"
+#include "packets.h"
 #include "talkers.h"
 #include "timeseries.h"
 #include "util.h"
@@ -70,6 +72,10 @@ struct pcap_source {
 	uint64_t caplen_over_snaplen;
 	/* Offline peak rates: packets and bytes in the current second of capture time. */
 	uint64_t sec, sec_packets, sec_bytes;
+	struct wl_filter_prog filter;
+	struct sampler sampler;
+	__u32 snaplen;
+	__u32 ifindex;
 };
 
 static int pcap_source_alloc(struct pcap_source **out)
@@ -146,6 +152,7 @@ int pcap_source_open_live(const char *ifname, struct pcap_source **out)
 		return err;
 	ps->live = true;
 	snprintf(ps->ifname, sizeof(ps->ifname), "%s", ifname);
+	ps->ifindex = if_nametoindex(ifname);
 	ps->h[0].dir = WL_DIR_IN;
 	ps->h[1].dir = WL_DIR_OUT;
 	ps->nh = 2;
@@ -252,58 +259,45 @@ int pcap_source_open_file(const char *path, struct pcap_source **out)
 	return 0;
 }
 
-/* Family values of DLT_NULL/DLT_LOOP headers: AF_INET is 2 everywhere, AF_INET6 varies. */
-static int pcap_null_ethertype(__u32 family)
-{
-	if (family == 2)
-		return WL_ETH_P_IPV4;
-	if (family == 10 || family == 24 || family == 28 || family == 30)
-		return WL_ETH_P_IPV6;
-	return 0;
-}
-
-static void pcap_classify(int linktype, const __u8 *data, __u32 caplen, struct wl_pkt *pkt)
+/*
+ * Parse a frame of the given link type into pkt. Returns the length of the link-layer
+ * header: the parser's offsets count from there.
+ */
+static __u32 pcap_classify(int linktype, const __u8 *data, __u32 caplen, struct wl_pkt *pkt)
 {
 	const __u8 *end = data + caplen;
-	__u32 fam;
 
 	switch (linktype) {
 	case DLT_EN10MB:
 		wl_parse_frame(data, end, pkt);
-		return;
+		return 0;
 	case DLT_LINUX_SLL: /* 16-byte header, protocol in the last two bytes */
 		if (caplen < 16)
 			break;
 		wl_parse_raw(data + 16, end, wl_get16(data + 14), pkt);
-		return;
+		return 16;
 	case DLT_LINUX_SLL2: /* 20-byte header, protocol in the first two bytes */
 		if (caplen < 20)
 			break;
 		wl_parse_raw(data + 20, end, wl_get16(data), pkt);
-		return;
+		return 20;
 	case DLT_RAW:
 	case DLT_IPV4:
 	case DLT_IPV6:
 		if (caplen < 1)
 			break;
-		wl_parse_raw(data, end,
-			     (data[0] >> 4) == 6 ? WL_ETH_P_IPV6
-						 : ((data[0] >> 4) == 4 ? WL_ETH_P_IPV4 : 0),
-			     pkt);
-		return;
+		wl_parse_raw(data, end, wl_link_raw_ethertype(data), pkt);
+		return 0;
 	case DLT_NULL:
 	case DLT_LOOP:
 		if (caplen < 4)
 			break;
-		if (linktype == DLT_LOOP)
-			fam = (__u32)data[0] << 24 | (__u32)data[1] << 16 | data[2] << 8 | data[3];
-		else /* host byte order of the capturing machine: accept either */
-			fam = data[0] ? data[0] : data[3];
-		wl_parse_raw(data + 4, end, pcap_null_ethertype(fam), pkt);
-		return;
+		wl_parse_raw(data + 4, end, wl_link_null_ethertype(linktype, data), pkt);
+		return 4;
 	}
 	wl_pkt_init(pkt);
 	pkt->flags |= WL_PF_TRUNCATED;
+	return 0;
 }
 
 /* One frame is one flow delta: the pcap path feeds the talkers exactly, frame by frame. */
@@ -348,41 +342,82 @@ static void pcap_source_close_second(struct pcap_source *ps)
 	ps->sec_bytes = 0;
 }
 
+/* Classic pcap files: records whose caplen exceeded the file's snapshot length. */
+static void pcap_source_file_checks(struct pcap_source *ps, const struct pcap_pkthdr *hdr)
+{
+	if (hdr->caplen > hdr->len)
+		ps->caplen_over_len++;
+	if (ps->live || ps->pcapng)
+		return;
+	if ((int)hdr->caplen == ps->snapshot && hdr->len > hdr->caplen) {
+		FILE *f = pcap_file(ps->h[0].p);
+		long end = f ? ftell(f) : -1;
+
+		if (end > 0 && (uint64_t)end - ps->rec_end - 16 > hdr->caplen)
+			ps->caplen_over_snaplen++;
+		ps->rec_end = end > 0 ? (uint64_t)end : ps->rec_end + 16 + hdr->caplen;
+	} else {
+		ps->rec_end += 16 + hdr->caplen;
+	}
+}
+
 static void pcap_source_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char *data)
 {
 	struct pcap_source *ps = (struct pcap_source *)user;
 	struct wl_snapshot *snap = ps->snap;
+	struct wl_stats *st = &snap->dir[ps->cur_dir];
 	struct wl_pkt pkt;
 	uint64_t ts;
-	pcap_classify(ps->linktype, data, hdr->caplen, &pkt);
-	wl_stats_add(&snap->dir[ps->cur_dir], &pkt, hdr->len);
+	__u32 link;
+
+	link = pcap_classify(ps->linktype, data, hdr->caplen, &pkt);
 	/* Live handles use microseconds, files were opened with nanosecond precision. */
 	ts = (uint64_t)hdr->ts.tv_sec * 1000000000ull +
 	     (uint64_t)hdr->ts.tv_usec * (ps->live ? 1000u : 1u);
-	if (snap->talkers)
-		pcap_source_flow(snap->talkers, &pkt, ps->cur_dir, hdr->len, ts);
-	if (snap->ts)
-		timeseries_add(snap->ts, ts / 1000000000ull, pkt.l4, pkt.app, 1, hdr->len);
-	if (hdr->caplen > hdr->len)
-		ps->caplen_over_len++;
-	if (!ps->live && !ps->pcapng) {
-		if ((int)hdr->caplen == ps->snapshot && hdr->len > hdr->caplen) {
-			FILE *f = pcap_file(ps->h[0].p);
-			long end = f ? ftell(f) : -1;
-
-			if (end > 0 && (uint64_t)end - ps->rec_end - 16 > hdr->caplen)
-				ps->caplen_over_snaplen++;
-			ps->rec_end = end > 0 ? (uint64_t)end : ps->rec_end + 16 + hdr->caplen;
-		} else {
-			ps->rec_end += 16 + hdr->caplen;
-		}
-	}
-	ps->counted++;
+	st->seen.packets++;
+	st->seen.bytes += hdr->len;
+	pcap_source_file_checks(ps, hdr);
 	if (!ps->live) {
 		if (!snap->first_ts_ns || ts < snap->first_ts_ns)
 			snap->first_ts_ns = ts;
 		if (ts > snap->last_ts_ns)
 			snap->last_ts_ns = ts;
+	}
+	if (ps->filter.len) {
+		struct wl_filter_env env = {.caplen = hdr->caplen, .app = pkt.app};
+
+		if (!wl_filter_run(&ps->filter, data, &env))
+			return;
+	}
+	wl_stats_add(st, &pkt, hdr->len);
+	if (snap->talkers)
+		pcap_source_flow(snap->talkers, &pkt, ps->cur_dir, hdr->len, ts);
+	if (snap->ts)
+		timeseries_add(snap->ts, ts / 1000000000ull, pkt.l4, pkt.app, 1, hdr->len);
+	if (snap->packets && sampler_admit(&ps->sampler, ts)) {
+		struct wl_sample rec = {0};
+		__u32 n = hdr->caplen, want = ps->snaplen;
+
+		wl_sample_classify(&rec, &pkt);
+		if (want < WL_DECODE_LEN &&
+		    (pkt.app == WL_APP_DNS || pkt.app == WL_APP_MDNS || pkt.app == WL_APP_LLMNR ||
+		     pkt.app == WL_APP_HTTP || pkt.app == WL_APP_TLS))
+			want = WL_DECODE_LEN;
+		rec.ts_ns = ts;
+		rec.ifindex = ps->ifindex;
+		rec.len = hdr->len;
+		rec.caplen = (__u16)(n < want ? n : want);
+		rec.snaplen = (__u16)ps->snaplen;
+		rec.dir = (__u8)ps->cur_dir;
+		packets_add(snap->packets, &rec, data, ts,
+			    pkt.payload_off ? link + pkt.payload_off : PACKETS_NO_PAYLOAD);
+		snap->samples.taken = snap->samples.received = ps->sampler.taken;
+		snap->samples.limited = ps->sampler.limited;
+	} else if (snap->packets) {
+		snap->samples.limited = ps->sampler.limited;
+	}
+	ps->counted++;
+	if (!ps->live) {
 		if (ts / 1000000000ull != ps->sec) {
 			pcap_source_close_second(ps);
 			ps->sec = ts / 1000000000ull;
@@ -499,6 +534,27 @@ void pcap_source_drops(struct pcap_source *ps, struct wl_snapshot *snap)
 		d.pcap_ifdrop += st.ps_ifdrop;
 	}
 	snap->drops = d;
+}
+
+void pcap_source_set_filter(struct pcap_source *ps, const struct wl_filter_prog *prog)
+{
+	if (prog)
+		ps->filter = *prog;
+	else
+		memset(&ps->filter, 0, sizeof(ps->filter));
+}
+
+void pcap_source_set_sampling(struct pcap_source *ps, uint32_t every, uint32_t max_per_sec,
+			      uint32_t snaplen)
+{
+	ps->sampler.every = every;
+	ps->sampler.cap = max_per_sec;
+	ps->snaplen = snaplen;
+}
+
+int pcap_source_linktype(const struct pcap_source *ps)
+{
+	return ps->linktype;
 }
 
 void pcap_source_describe(const struct pcap_source *ps, struct wl_source *src)

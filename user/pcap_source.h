@@ -47,4 +47,16 @@ void pcap_source_break(struct pcap_source *ps);
 
 void pcap_source_close(struct pcap_source *ps);
 
+struct wl_filter_prog;
+
+/* Count (and sample) only frames that prog matches; NULL: all. */
+void pcap_source_set_filter(struct pcap_source *ps, const struct wl_filter_prog *prog);
+
+/* Sampling as the kernel does it: 1 in every, at most max_per_sec per second of capture. */
+void pcap_source_set_sampling(struct pcap_source *ps, uint32_t every, uint32_t max_per_sec,
+			      uint32_t snaplen);
+
+/* DLT_* of the frames. */
+int pcap_source_linktype(const struct pcap_source *ps);
+
 #endif

@@ -92,6 +92,10 @@ void report_print(FILE *f, const struct wl_snapshot *snap)
 		fprintf(f, "%s (%s): ", snap->source.ifname, snap->source.backend);
 	fprintf(f, "%llu packets, %llu bytes in %.3f s\n", U64(t->packets), U64(t->bytes),
 		snap->duration_s);
+	if (snap->filter_expr)
+		fprintf(f, "filter '%s': %llu of %llu frames matched (%llu of %llu bytes)\n",
+			snap->filter_expr, U64(t->packets), U64(snap->all.seen.packets),
+			U64(t->bytes), U64(snap->all.seen.bytes));
 	util_fmt_si(avg, sizeof(avg), snap->rates.avg_bps, "bit/s");
 	util_fmt_si(peak, sizeof(peak), snap->rates.peak_bps, "bit/s");
 	fprintf(f, "average %s, peak %s (1 s)\n", avg, peak);
@@ -114,6 +118,13 @@ void report_print(FILE *f, const struct wl_snapshot *snap)
 	if (snap->all.truncated.packets || snap->all.malformed.packets)
 		fprintf(f, "\nparse errors: %llu truncated, %llu malformed frames\n",
 			U64(snap->all.truncated.packets), U64(snap->all.malformed.packets));
+	if (snap->samples.received || snap->samples.lost || snap->samples.limited)
+		fprintf(f,
+			"\npacket records: %llu received, %llu lost (ring buffer full), %llu over "
+			"--max-samples-per-sec; %llu kept, %llu written to -w files\n",
+			U64(snap->samples.received), U64(snap->samples.lost),
+			U64(snap->samples.limited), U64(snap->samples.kept),
+			U64(snap->samples.written));
 	if (snap->drops.pcap_kernel || snap->drops.pcap_ifdrop)
 		fprintf(f,
 			"\ndropped before counting: %llu by the kernel buffer, %llu"

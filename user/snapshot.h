@@ -9,6 +9,7 @@
 #include "wirelens.h"
 
 struct talkers;
+struct packets;
 struct timeseries;
 
 enum wl_source_kind {
@@ -45,6 +46,17 @@ struct wl_drops {
 	uint64_t pcap_ifdrop; /* ps_ifdrop: dropped by the interface/driver */
 };
 
+/* Sampling settings and what became of the samples. */
+struct wl_samples_info {
+	uint64_t every, max_per_sec, snaplen; /* settings */
+	uint64_t taken;			      /* records submitted (kernel) or made (pcap) */
+	uint64_t received;		      /* records the daemon received */
+	uint64_t lost;			      /* records the ring buffer had no room for */
+	uint64_t limited;		      /* skipped by the per-second limit */
+	uint64_t kept;			      /* in the packet buffer now */
+	uint64_t written;		      /* written to -w files */
+};
+
 struct wl_rates {
 	double pps, bps;	   /* over the last interval */
 	double avg_pps, avg_bps;   /* over the whole run */
@@ -66,6 +78,9 @@ struct wl_snapshot {
 	struct wl_counter base;			      /* live: totals when this run started */
 	uint64_t flow_table_size;		      /* kernel flow table capacity (xdp backend) */
 	unsigned int top;			      /* entries per talkers list in the JSON */
+	const char *filter_expr;		      /* capture filter; NULL: none */
+	struct wl_samples_info samples;
+	struct packets *packets; /* recent packet records (NULL: none kept) */
 };
 
 /* Add src into dst, field by field. */

@@ -25,6 +25,8 @@ void status_live(const struct wl_snapshot *snap)
 	fprintf(stderr, "\r\033[K%s %s: %llu packets, %s, %s, %s",
 		snap->source.backend ? snap->source.backend : "", snap->source.ifname,
 		U64(snap->all.total.packets), bytes, pps, bps);
+	if (snap->filter_expr)
+		fprintf(stderr, " (matched; %llu seen)", U64(snap->all.seen.packets));
 	fflush(stderr);
 	status_drawn = true;
 }

@@ -201,6 +201,22 @@ static void talkers_add_host(struct talkers *t, const uint8_t *addr, uint8_t fam
 		h->app_bytes[d->app] += tx->bytes + rx->bytes;
 }
 
+void talkers_name_host(struct talkers *t, const uint8_t *addr, uint8_t family, const uint8_t *name,
+		       size_t len)
+{
+	struct host_key hk;
+	struct host_entry *h;
+
+	memset(&hk, 0, sizeof(hk));
+	memcpy(hk.addr, addr, 16);
+	hk.family = family;
+	h = table_find(&t->hosts, &hk);
+	if (!h || !len)
+		return;
+	h->name_len = (uint8_t)(len < TALKERS_NAME_MAX ? len : TALKERS_NAME_MAX);
+	memcpy(h->name, name, h->name_len);
+}
+
 void talkers_account(struct talkers *t, const struct wl_flow_key *k, const struct flow_delta *d)
 {
 	struct flow_entry *f;

@@ -24,6 +24,8 @@ struct flow_delta {
 	uint8_t flags; /* WL_FLOW_F_* */
 };
 
+#define TALKERS_NAME_MAX 63
+
 struct host_key {
 	uint8_t addr[16];
 	uint8_t family;
@@ -35,6 +37,9 @@ struct host_entry {
 	struct wl_counter tx, rx, in, out;
 	uint64_t first_ns, last_ns;
 	uint64_t app_bytes[WL_APP_MAX];
+	/* The server name clients last asked this address for (TLS SNI, HTTP Host): raw bytes. */
+	uint8_t name_len;
+	uint8_t name[TALKERS_NAME_MAX];
 };
 
 struct pair_key {
@@ -107,6 +112,10 @@ enum talkers_dir {
  */
 size_t talkers_top_hosts(const struct talkers *t, enum talkers_sort by, enum talkers_dir dir,
 			 const struct host_entry **out, size_t limit);
+/* Name a host already in the table (from a decoded packet record); unknown hosts are skipped. */
+void talkers_name_host(struct talkers *t, const uint8_t *addr, uint8_t family, const uint8_t *name,
+		       size_t len);
+
 size_t talkers_top_pairs(const struct talkers *t, enum talkers_sort by, enum talkers_dir dir,
 			 const struct pair_entry **out, size_t limit);
 size_t talkers_top_flows(const struct talkers *t, enum talkers_sort by, enum talkers_dir dir,

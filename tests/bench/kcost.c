@@ -18,6 +18,7 @@
 #define PCAP_DONT_INCLUDE_PCAP_BPF_H
 #include <pcap/pcap.h>
 
+#include "filter_vm.h"
 #include "wirelens.skel.h"
 
 #define KCOST_MAX_FRAMES 256

@@ -584,6 +584,7 @@ void frames_expect_add(struct wl_stats *s, const struct tframe *f)
 	c->packets++, c->bytes += f->len;
 	c = wl_stats_app(s, f->app);
 	c->packets++, c->bytes += f->len;
+	s->seen.packets++, s->seen.bytes += f->len; /* no filter: every frame seen is counted */
 	if (f->truncated)
 		s->truncated.packets++, s->truncated.bytes += f->len;
 	if (f->malformed)
