@@ -25,7 +25,7 @@ CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Werror
 CPPFLAGS := -D_GNU_SOURCE -Ibpf -Iuser -I$(BUILD)
 DEPFLAGS  = -MMD -MP
-LDLIBS   := -lbpf -lelf -lz -lpcap -lcjson -lm
+LDLIBS   := -lbpf -lelf -lz -lpcap -lmicrohttpd -lcjson -lpthread -lm
 ifeq ($(SANITIZE),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
@@ -37,7 +37,10 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -Wall -Werror -D__TARGET_ARCH_$(ARCH) 
 BPF_OBJ  := $(BUILD)/wirelens.bpf.o
 SKEL     := $(BUILD)/wirelens.skel.h
 USER_SRC := $(filter-out user/main.c,$(wildcard user/*.c))
-USER_OBJ := $(USER_SRC:user/%.c=$(BUILD)/user/%.o)
+USER_OBJ := $(USER_SRC:user/%.c=$(BUILD)/user/%.o) $(BUILD)/user/assets_data.o
+# The dashboard, embedded in the binary (user/assets.S); the chart library comes from npm.
+CHART_JS := web/node_modules/chart.js/dist/chart.umd.js
+WEB_FILES := web/index.html web/app.js web/style.css $(CHART_JS)
 MAIN_OBJ := $(BUILD)/user/main.o
 BIN      := $(BUILD)/wirelens
 
@@ -55,7 +58,8 @@ BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/bench/%)
 # Debian packages the build, the daemon and the tests need (make deps installs the missing).
 DEB_PKGS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libpcap-dev \
 	libmicrohttpd-dev libcjson-dev libcmocka-dev pkg-config iproute2 tcpdump tshark \
-	tcpreplay jq python3 util-linux procps ethtool iputils-ping bc libclang-rt-14-dev
+	tcpreplay jq python3 util-linux procps ethtool iputils-ping bc libclang-rt-14-dev \
+	curl chromium prometheus wrk openssl
 
 .DEFAULT_GOAL := all
 # Keep intermediate objects (tests/lib) so that nothing rebuilds needlessly.
@@ -90,6 +94,7 @@ deps:
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
 			|| missing="$$missing $$p"; \
 	done; \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" != 0 ]; then \
 			echo "wirelens: missing packages:$$missing (run 'sudo make deps')" >&2; exit 1; \
@@ -101,6 +106,12 @@ deps:
 			missing="$$(echo "$$missing" | sed 's/bpftool/linux-tools-common linux-tools-generic/')"; \
 		fi; \
 		apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	fi; \
+	if [ ! -f web/node_modules/.package-lock.json ] || \
+	   ! cmp -s web/package-lock.json web/node_modules/.wirelens-lock; then \
+		echo "  DEPS    npm ci (web/)"; \
+		(cd web && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || exit 1; \
+		cp web/package-lock.json web/node_modules/.wirelens-lock; \
 	fi
 
 # --- build ------------------------------------------------------------------------------
@@ -119,6 +130,15 @@ $(SKEL): $(BPF_OBJ)
 $(BUILD)/user/%.o: user/%.c $(SKEL) | $(BUILD)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) -std=gnu11 $(CFLAGS) $(WARN) $(CPPFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(CHART_JS): web/package-lock.json
+	@if [ ! -f $@ ]; then \
+		echo "wirelens: $@ is missing: run 'sudo make deps' (npm ci in web/)" >&2; exit 1; fi
+	@touch $@
+
+$(BUILD)/user/assets_data.o: user/assets.S $(WEB_FILES) | $(BUILD)/user
+	$(call msg,ASSETS,$@)
+	$(Q)$(CC) -c $< -o $@
 
 $(BIN): $(USER_OBJ) $(MAIN_OBJ)
 	$(call msg,LD,$@)

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -208,6 +209,56 @@ static int opt_export_json(struct wl_config *cfg, const char *opt, const char *a
 	return opt_path(&cfg->export_json, opt, arg);
 }
 
+static int opt_listen(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	struct sockaddr_storage ss;
+	unsigned int len;
+
+	if (util_parse_listen(arg, &ss, &len))
+		return cli_bad_value(opt, arg,
+				     "expected ADDRESS:PORT, e.g. 127.0.0.1:8080 or [::1]:8080");
+	cfg->listen = arg;
+	return 0;
+}
+
+static int opt_no_web(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	(void)opt;
+	(void)arg;
+	cfg->no_web = true;
+	return 0;
+}
+
+static int opt_token_file(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	return opt_path(&cfg->token_file, opt, arg);
+}
+
+static int opt_tls_cert(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	return opt_path(&cfg->tls_cert, opt, arg);
+}
+
+static int opt_tls_key(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	return opt_path(&cfg->tls_key, opt, arg);
+}
+
+static int opt_allow_host(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	if (!arg[0] || strlen(arg) > 253 || strpbrk(arg, " /:@[]"))
+		return cli_bad_value(opt, arg, "expected a host name, without port");
+	if (cfg->n_allow_hosts == WL_ALLOW_HOSTS_MAX)
+		return cli_bad_value(opt, arg, "at most 16 --allow-host names");
+	cfg->allow_hosts[cfg->n_allow_hosts++] = arg;
+	return 0;
+}
+
+static int opt_report(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	return opt_path(&cfg->report_file, opt, arg);
+}
+
 static int opt_rotate_size(struct wl_config *cfg, const char *opt, const char *arg)
 {
 	if (util_parse_u64(arg, 1, 1000000, &cfg->rotate_mb))
@@ -293,6 +344,22 @@ static const struct cli_option cli_options[] = {
 	 opt_export_csv},
 	{"export-json", 0, "FILE", "at exit, write the snapshot and the packet records as JSON",
 	 opt_export_json},
+	{"report", 0, "FILE",
+	 "at exit, write a self-contained HTML report (charts and data) to FILE", opt_report},
+	{"listen", 0, "ADDR:PORT",
+	 "serve the dashboard, API and /metrics there (default " WL_LISTEN_DEFAULT
+	 "; with -r only when given)",
+	 opt_listen},
+	{"no-web", 0, NULL, "no web server", opt_no_web},
+	{"auth-token-file", 0, "FILE",
+	 "require the token in FILE for API calls (needed to listen beyond loopback)",
+	 opt_token_file},
+	{"tls-cert", 0, "FILE", "serve HTTPS with this PEM certificate (with --tls-key)",
+	 opt_tls_cert},
+	{"tls-key", 0, "FILE", "the PEM private key of --tls-cert", opt_tls_key},
+	{"allow-host", 0, "NAME",
+	 "also accept requests whose Host header is NAME (repeatable; DNS-rebinding guard)",
+	 opt_allow_host},
 	{"btf", 0, "FILE", "kernel BTF to use when the kernel has none in /sys/kernel/btf",
 	 opt_btf},
 	{"verbose", 'v', NULL, "more messages; -vv also shows libbpf's debug output", opt_verbose},
@@ -458,6 +525,21 @@ int cli_parse(int argc, char **argv, struct wl_config *cfg)
 	}
 	if (cfg->backend == WL_BACKEND_PCAP && cfg->xdp_mode != WL_XDP_MODE_AUTO) {
 		log_error("--xdp-mode applies to the XDP backend, not --backend pcap");
+		return -EINVAL;
+	}
+	if (cfg->no_web && (cfg->listen || cfg->token_file || cfg->tls_cert || cfg->tls_key ||
+			    cfg->n_allow_hosts)) {
+		log_error("--no-web turns the web server off: drop it, or drop --listen, "
+			  "--auth-token-file, --tls-cert, --tls-key and --allow-host");
+		return -EINVAL;
+	}
+	if (!cfg->tls_cert != !cfg->tls_key) {
+		log_error("HTTPS needs both --tls-cert FILE and --tls-key FILE");
+		return -EINVAL;
+	}
+	if (cfg->file && !cfg->listen && (cfg->token_file || cfg->tls_cert || cfg->n_allow_hosts)) {
+		log_error("with -r the web server runs only when --listen ADDR:PORT is given: add "
+			  "it");
 		return -EINVAL;
 	}
 	return 0;

@@ -18,6 +18,8 @@ enum wl_xdp_mode {
 	WL_XDP_MODE_GENERIC,
 };
 
+#define WL_ALLOW_HOSTS_MAX 16
+
 struct wl_config {
 	const char *ifname;   /* -i; NULL: the default-route interface */
 	const char *file;     /* -r */
@@ -47,9 +49,18 @@ struct wl_config {
 	uint64_t rotate_files;	  /* -W: files kept; 0: no limit */
 	const char *export_csv;	  /* --export-csv */
 	const char *export_json;  /* --export-json */
+	/* The web server (dashboard, API, /metrics). */
+	const char *listen;		/* --listen ADDR:PORT; NULL: WL_LISTEN_DEFAULT */
+	bool no_web;			/* --no-web */
+	const char *token_file;		/* --auth-token-file */
+	const char *tls_cert, *tls_key; /* --tls-cert, --tls-key */
+	const char *allow_hosts[WL_ALLOW_HOSTS_MAX]; /* --allow-host (repeatable) */
+	unsigned int n_allow_hosts;
+	const char *report_file; /* --report: self-contained HTML at exit */
 };
 
 /* Defaults of the options above. */
+#define WL_LISTEN_DEFAULT	 "127.0.0.1:8080"
 #define WL_SAMPLE_EVERY_DEFAULT	 1
 #define WL_MAX_SAMPLES_DEFAULT	 1000
 #define WL_PACKET_BUFFER_DEFAULT 10000

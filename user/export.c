@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <pcap/pcap.h>
 
 #include "json.h"
 #include "log.h"
@@ -184,4 +185,46 @@ int export_json(FILE *f, const void *ctx)
 	fputc('\n', f);
 	free(text);
 	return ferror(f) ? -(errno ? errno : EIO) : 0;
+}
+
+int export_pcap_mem(const struct packets *p, char **buf, size_t *len)
+{
+	pcap_t *dead;
+	pcap_dumper_t *d;
+	FILE *f;
+
+	*buf = NULL;
+	*len = 0;
+	dead = pcap_open_dead_with_tstamp_precision(
+		p->linktype, (int)(p->snaplen ? p->snaplen : 65535), PCAP_TSTAMP_PRECISION_NANO);
+	if (!dead)
+		return -ENOMEM;
+	f = open_memstream(buf, len);
+	if (!f) {
+		pcap_close(dead);
+		return -errno;
+	}
+	d = pcap_dump_fopen(dead, f);
+	if (!d) {
+		fclose(f);
+		pcap_close(dead);
+		free(*buf);
+		*buf = NULL;
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < p->count; i++) {
+		const struct wl_record *r = packets_get(p, i);
+		struct pcap_pkthdr h = {
+			.ts = {.tv_sec = (time_t)(r->ts_ns / 1000000000ull),
+			       .tv_usec = (suseconds_t)(r->ts_ns % 1000000000ull)},
+			.caplen = r->caplen,
+			.len = r->len,
+		};
+
+		pcap_dump((u_char *)d, &h, r->data);
+	}
+	/* Closes the memory stream too, which sets *buf and *len. */
+	pcap_dump_close(d);
+	pcap_close(dead);
+	return *buf ? 0 : -ENOMEM;
 }

@@ -22,4 +22,10 @@ int export_csv(FILE *f, const void *packets);
 /* The snapshot with its packet records under "packets". */
 int export_json(FILE *f, const void *snapshot);
 
+/*
+ * The kept packet records as a pcap file in memory (libpcap's dumper on a memory stream):
+ * *buf (malloc'd) and *len. Returns 0 or -errno.
+ */
+int export_pcap_mem(const struct packets *p, char **buf, size_t *len);
+
 #endif

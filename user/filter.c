@@ -28,7 +28,7 @@
 #define MAX_NODES  512
 #define MAX_LABELS (4 * WL_FILTER_MAX_INSNS)
 #define MAX_DEPTH  64
-#define MAX_EXPR   4096
+#define MAX_EXPR   WL_FILTER_EXPR_MAX
 
 enum tok_kind {
 	T_END,

@@ -10,6 +10,10 @@
 
 #include "filter_vm.h"
 
+/* Longest filter expression, in bytes; WL_FILTER_TEXT_MAX holds one with its NUL. */
+#define WL_FILTER_EXPR_MAX 4096
+#define WL_FILTER_TEXT_MAX (WL_FILTER_EXPR_MAX + 1)
+
 /* Where and why compiling failed: pos/len locate the offending token in the expression. */
 struct wl_filter_error {
 	char msg[160];

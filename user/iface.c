@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
+#include <stdbool.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,23 +106,83 @@ int iface_lookup(const char *name, unsigned int *ifindex)
 	return 0;
 }
 
+/* The address text of one ifaddrs entry of interface name; false for other entries. */
+static bool iface_addr_text(const struct ifaddrs *a, const char *name, char text[INET6_ADDRSTRLEN])
+{
+	const void *src;
+
+	if (!a->ifa_addr || strcmp(a->ifa_name, name))
+		return false;
+	if (a->ifa_addr->sa_family == AF_INET)
+		src = &((struct sockaddr_in *)a->ifa_addr)->sin_addr;
+	else if (a->ifa_addr->sa_family == AF_INET6)
+		src = &((struct sockaddr_in6 *)a->ifa_addr)->sin6_addr;
+	else
+		return false;
+	return inet_ntop(a->ifa_addr->sa_family, src, text, INET6_ADDRSTRLEN) != NULL;
+}
+
 static void iface_print_addrs(FILE *f, struct ifaddrs *all, const char *name)
 {
-	for (struct ifaddrs *a = all; a; a = a->ifa_next) {
-		char text[INET6_ADDRSTRLEN];
-		const void *src;
+	char text[INET6_ADDRSTRLEN];
 
-		if (!a->ifa_addr || strcmp(a->ifa_name, name))
-			continue;
-		if (a->ifa_addr->sa_family == AF_INET)
-			src = &((struct sockaddr_in *)a->ifa_addr)->sin_addr;
-		else if (a->ifa_addr->sa_family == AF_INET6)
-			src = &((struct sockaddr_in6 *)a->ifa_addr)->sin6_addr;
-		else
-			continue;
-		if (inet_ntop(a->ifa_addr->sa_family, src, text, sizeof(text)))
+	for (struct ifaddrs *a = all; a; a = a->ifa_next)
+		if (iface_addr_text(a, name, text))
 			fprintf(f, " %s", text);
+}
+
+static unsigned int iface_flags(struct ifaddrs *all, const char *name)
+{
+	for (struct ifaddrs *a = all; a; a = a->ifa_next)
+		if (!strcmp(a->ifa_name, name))
+			return a->ifa_flags;
+	return 0;
+}
+
+cJSON *iface_json(const char *capturing)
+{
+	struct if_nameindex *names, *n;
+	struct ifaddrs *addrs = NULL;
+	char def[IF_NAMESIZE] = "", text[INET6_ADDRSTRLEN];
+	cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "interfaces");
+	bool ok = arr != NULL;
+
+	names = if_nameindex();
+	if (!names || !ok) {
+		cJSON_Delete(root);
+		if (names)
+			if_freenameindex(names);
+		return NULL;
 	}
+	if (getifaddrs(&addrs))
+		addrs = NULL;
+	iface_default_route(def);
+	for (n = names; ok && n->if_index; n++) {
+		unsigned int flags = iface_flags(addrs, n->if_name);
+		cJSON *o = cJSON_CreateObject(), *list;
+
+		ok = o && cJSON_AddItemToArray(arr, o) &&
+		     cJSON_AddStringToObject(o, "name", n->if_name) &&
+		     cJSON_AddNumberToObject(o, "index", n->if_index) &&
+		     cJSON_AddBoolToObject(o, "up", flags & IFF_UP) &&
+		     cJSON_AddBoolToObject(o, "loopback", flags & IFF_LOOPBACK) &&
+		     cJSON_AddBoolToObject(o, "default_route", !strcmp(def, n->if_name)) &&
+		     cJSON_AddBoolToObject(o, "capturing",
+					   capturing && !strcmp(capturing, n->if_name)) &&
+		     (list = cJSON_AddArrayToObject(o, "addresses"));
+		for (struct ifaddrs *a = addrs; ok && a; a = a->ifa_next) {
+			if (iface_addr_text(a, n->if_name, text))
+				ok = cJSON_AddItemToArray(list, cJSON_CreateString(text));
+		}
+	}
+	if (addrs)
+		freeifaddrs(addrs);
+	if_freenameindex(names);
+	if (!ok) {
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return root;
 }
 
 int iface_list(FILE *f)
@@ -141,14 +202,8 @@ int iface_list(FILE *f)
 		addrs = NULL;
 	iface_default_route(def);
 	for (n = names; n->if_index; n++) {
-		unsigned int flags = 0;
+		unsigned int flags = iface_flags(addrs, n->if_name);
 
-		for (struct ifaddrs *a = addrs; a; a = a->ifa_next) {
-			if (!strcmp(a->ifa_name, n->if_name)) {
-				flags = a->ifa_flags;
-				break;
-			}
-		}
 		fprintf(f, "%u.%s [%s%s%s]", n->if_index, n->if_name,
 			flags & IFF_UP ? "Up" : "Down", flags & IFF_LOOPBACK ? ", Loopback" : "",
 			!strcmp(def, n->if_name) ? ", Default route" : "");

@@ -6,6 +6,8 @@
 #include <net/if.h>
 #include <stdio.h>
 
+#include <cjson/cJSON.h>
+
 /*
  * Find the interface of the IPv4 default route (lowest metric), else of the IPv6 one.
  * Returns 0 and the name in buf, or -ENOENT when there is no default route.
@@ -17,5 +19,8 @@ int iface_lookup(const char *name, unsigned int *ifindex);
 
 /* Print one line per interface: index, name, state, addresses. Returns 0 or -errno. */
 int iface_list(FILE *f);
+
+/* {"interfaces": [{name, index, up, loopback, default_route, capturing, addresses}]}. */
+cJSON *iface_json(const char *capturing);
 
 #endif

@@ -134,7 +134,7 @@ static int json_add_time(cJSON *obj, const char *name, uint64_t real_ns)
 	return cJSON_AddStringToObject(obj, name, buf) ? 0 : -ENOMEM;
 }
 
-static int json_add_source(cJSON *root, const struct wl_source *src)
+int json_add_source(cJSON *root, const struct wl_source *src)
 {
 	cJSON *o = cJSON_AddObjectToObject(root, "source");
 	bool ok = o != NULL;
@@ -185,17 +185,18 @@ static int json_add_seen(cJSON *o, uint64_t first_ns, uint64_t last_ns)
 
 static int json_add_escaped(cJSON *o, const char *name, const uint8_t *bytes, size_t len);
 
-static int json_add_hosts(cJSON *tk, const struct talkers *t, unsigned int limit)
+static int json_add_hosts(cJSON *tk, const char *key, const struct talkers *t, enum talkers_sort by,
+			  enum talkers_dir dir, unsigned int limit)
 {
 	const struct host_entry **top = calloc(limit, sizeof(*top));
-	cJSON *arr = cJSON_AddArrayToObject(tk, "hosts");
+	cJSON *arr = cJSON_AddArrayToObject(tk, key);
 	size_t n;
 
 	if (!top || !arr) {
 		free(top);
 		return -ENOMEM;
 	}
-	n = talkers_top_hosts(t, TALKERS_BY_BYTES, TALKERS_DIR_ALL, top, limit);
+	n = talkers_top_hosts(t, by, dir, top, limit);
 	for (size_t i = 0; i < n; i++) {
 		const struct host_entry *h = top[i];
 		cJSON *o = cJSON_CreateObject(), *apps;
@@ -228,17 +229,18 @@ static int json_add_hosts(cJSON *tk, const struct talkers *t, unsigned int limit
 	return 0;
 }
 
-static int json_add_pairs(cJSON *tk, const struct talkers *t, unsigned int limit)
+static int json_add_pairs(cJSON *tk, const char *key, const struct talkers *t, enum talkers_sort by,
+			  enum talkers_dir dir, unsigned int limit)
 {
 	const struct pair_entry **top = calloc(limit, sizeof(*top));
-	cJSON *arr = cJSON_AddArrayToObject(tk, "pairs");
+	cJSON *arr = cJSON_AddArrayToObject(tk, key);
 	size_t n;
 
 	if (!top || !arr) {
 		free(top);
 		return -ENOMEM;
 	}
-	n = talkers_top_pairs(t, TALKERS_BY_BYTES, TALKERS_DIR_ALL, top, limit);
+	n = talkers_top_pairs(t, by, dir, top, limit);
 	for (size_t i = 0; i < n; i++) {
 		const struct pair_entry *p = top[i];
 		cJSON *o = cJSON_CreateObject();
@@ -258,17 +260,18 @@ static int json_add_pairs(cJSON *tk, const struct talkers *t, unsigned int limit
 	return 0;
 }
 
-static int json_add_flows(cJSON *tk, const struct talkers *t, unsigned int limit)
+static int json_add_flows(cJSON *tk, const char *key, const struct talkers *t, enum talkers_sort by,
+			  enum talkers_dir dir, unsigned int limit)
 {
 	const struct flow_entry **top = calloc(limit, sizeof(*top));
-	cJSON *arr = cJSON_AddArrayToObject(tk, "flows");
+	cJSON *arr = cJSON_AddArrayToObject(tk, key);
 	size_t n;
 
 	if (!top || !arr) {
 		free(top);
 		return -ENOMEM;
 	}
-	n = talkers_top_flows(t, TALKERS_BY_BYTES, TALKERS_DIR_ALL, top, limit);
+	n = talkers_top_flows(t, by, dir, top, limit);
 	for (size_t i = 0; i < n; i++) {
 		const struct flow_entry *f = top[i];
 		cJSON *o = cJSON_CreateObject();
@@ -316,17 +319,19 @@ static int json_add_other(cJSON *obj, const char *name, const struct talkers_oth
 }
 
 static int json_add_buckets(cJSON *bw, const char *name, const struct ts_bucket *ring, int n,
-			    uint64_t newest, uint64_t step)
+			    uint64_t newest, uint64_t step, uint64_t count)
 {
 	cJSON *arr = cJSON_AddArrayToObject(bw, name);
 	uint64_t start;
 
 	if (!arr)
 		return -ENOMEM;
-	if (!newest)
+	if (!newest || !count)
 		return 0;
+	if (count > (uint64_t)n)
+		count = (uint64_t)n;
 	newest -= newest % step;
-	start = newest >= step * (uint64_t)(n - 1) ? newest - step * (uint64_t)(n - 1) : 0;
+	start = newest >= step * (count - 1) ? newest - step * (count - 1) : 0;
 	for (uint64_t t = start; t <= newest; t += step) {
 		const struct ts_bucket *b = &ring[(t / step) % (uint64_t)n];
 		cJSON *o;
@@ -346,7 +351,7 @@ static int json_add_buckets(cJSON *bw, const char *name, const struct ts_bucket 
 	return 0;
 }
 
-static int json_add_bandwidth(cJSON *root, const struct wl_snapshot *snap)
+static int json_add_bandwidth(cJSON *root, const struct wl_snapshot *snap, bool series)
 {
 	const struct timeseries *ts = snap->ts;
 	cJSON *bw = cJSON_AddObjectToObject(root, "bandwidth"), *arr;
@@ -375,13 +380,15 @@ static int json_add_bandwidth(cJSON *root, const struct wl_snapshot *snap)
 		    json_add_u64(o, "baseline_bytes", sp->baseline_bytes))
 			return -ENOMEM;
 	}
-	if (json_add_buckets(bw, "per_second", ts->sec, TS_SECONDS, ts->last, 1) ||
-	    json_add_buckets(bw, "per_minute", ts->min, TS_MINUTES, ts->last, 60))
+	if (!series)
+		return 0;
+	if (json_add_buckets(bw, "per_second", ts->sec, TS_SECONDS, ts->last, 1, TS_SECONDS) ||
+	    json_add_buckets(bw, "per_minute", ts->min, TS_MINUTES, ts->last, 60, TS_MINUTES))
 		return -ENOMEM;
 	return 0;
 }
 
-static int json_add_talkers(cJSON *root, const struct wl_snapshot *snap)
+static int json_add_talkers(cJSON *root, const struct wl_snapshot *snap, unsigned int top)
 {
 	const struct talkers *t = snap->talkers;
 	struct wl_counter total, unattributed;
@@ -398,8 +405,9 @@ static int json_add_talkers(cJSON *root, const struct wl_snapshot *snap)
 	if (json_add_counter(tk, "attributed", &t->attributed) ||
 	    json_add_counter(tk, "unattributed", &unattributed))
 		return -ENOMEM;
-	if (json_add_hosts(tk, t, snap->top) || json_add_pairs(tk, t, snap->top) ||
-	    json_add_flows(tk, t, snap->top))
+	if (json_add_hosts(tk, "hosts", t, TALKERS_BY_BYTES, TALKERS_DIR_ALL, top) ||
+	    json_add_pairs(tk, "pairs", t, TALKERS_BY_BYTES, TALKERS_DIR_ALL, top) ||
+	    json_add_flows(tk, "flows", t, TALKERS_BY_BYTES, TALKERS_DIR_ALL, top))
 		return -ENOMEM;
 	tables = cJSON_AddObjectToObject(tk, "tables");
 	if (!tables ||
@@ -484,7 +492,7 @@ static int json_add_decoded(cJSON *o, const struct wl_decoded *d)
 	return ok ? 0 : -ENOMEM;
 }
 
-static cJSON *json_record(const struct wl_record *r)
+cJSON *json_record(const struct wl_record *r)
 {
 	cJSON *o = cJSON_CreateObject();
 	char buf[64];
@@ -567,6 +575,11 @@ static int json_add_filter(cJSON *root, const struct wl_snapshot *snap)
 
 cJSON *json_snapshot(const struct wl_snapshot *snap)
 {
+	return json_snapshot_ex(snap, snap->top, true);
+}
+
+cJSON *json_snapshot_ex(const struct wl_snapshot *snap, unsigned int top, bool series)
+{
 	cJSON *root = cJSON_CreateObject();
 	cJSON *o;
 	bool ok = root != NULL;
@@ -609,9 +622,9 @@ cJSON *json_snapshot(const struct wl_snapshot *snap)
 		     !json_add_u64(o, "pcap_ifdrop", snap->drops.pcap_ifdrop);
 	}
 	if (ok && snap->talkers)
-		ok = !json_add_talkers(root, snap);
+		ok = !json_add_talkers(root, snap, top);
 	if (ok && snap->ts)
-		ok = !json_add_bandwidth(root, snap);
+		ok = !json_add_bandwidth(root, snap, series);
 	if (ok) {
 		o = cJSON_AddObjectToObject(root, "parse_errors");
 		ok = o && !json_add_counter(o, "truncated", &snap->all.truncated) &&
@@ -637,4 +650,116 @@ char *json_render_snapshot(const struct wl_snapshot *snap)
 	if (!text)
 		errno = ENOMEM;
 	return text;
+}
+
+int json_add_talkers_list(cJSON *obj, const char *key, const struct talkers *t,
+			  enum json_talkers_kind kind, enum talkers_sort by, enum talkers_dir dir,
+			  unsigned int limit)
+{
+	switch (kind) {
+	case JSON_TALKERS_HOSTS:
+		return json_add_hosts(obj, key, t, by, dir, limit);
+	case JSON_TALKERS_PAIRS:
+		return json_add_pairs(obj, key, t, by, dir, limit);
+	default:
+		return json_add_flows(obj, key, t, by, dir, limit);
+	}
+}
+
+cJSON *json_timeseries(const struct wl_snapshot *snap, uint64_t window)
+{
+	const struct timeseries *ts = snap->ts;
+	cJSON *o = cJSON_CreateObject();
+	bool minutes = window > TS_SECONDS;
+	bool ok = o && !json_add_u64(o, "window", window) &&
+		  !json_add_u64(o, "resolution", minutes ? 60 : 1);
+
+	if (ok && ts)
+		ok = !(minutes ? json_add_buckets(o, "points", ts->min, TS_MINUTES, ts->last, 60,
+						  (window + 59) / 60)
+			       : json_add_buckets(o, "points", ts->sec, TS_SECONDS, ts->last, 1,
+						  window));
+	else if (ok)
+		ok = cJSON_AddArrayToObject(o, "points") != NULL;
+	ok = ok && !json_add_real(o, "pps", snap->rates.pps) &&
+	     !json_add_real(o, "bps", snap->rates.bps) &&
+	     !json_add_real(o, "avg_pps", snap->rates.avg_pps) &&
+	     !json_add_real(o, "avg_bps", snap->rates.avg_bps) &&
+	     !json_add_real(o, "peak_pps", snap->rates.peak_pps) &&
+	     !json_add_real(o, "peak_bps", snap->rates.peak_bps);
+	if (!ok) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+cJSON *json_point(const struct ts_bucket *b)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o || json_add_u64(o, "t", b->t) || json_add_u64(o, "packets", b->total.packets) ||
+	    json_add_u64(o, "bytes", b->total.bytes) ||
+	    json_add_partition(o, "l4", b->l4, wl_l4_names, WL_L4_MAX, true) ||
+	    json_add_partition(o, "app", b->app, wl_app_names, WL_APP_MAX, true)) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+cJSON *json_merge_patch(const cJSON *from, const cJSON *to, int *err)
+{
+	cJSON *patch, *item;
+
+	*err = 0;
+	if (!cJSON_IsObject(from) || !cJSON_IsObject(to)) {
+		if (cJSON_Compare(from, to, true))
+			return NULL;
+		patch = cJSON_Duplicate(to, true);
+		if (!patch)
+			*err = -ENOMEM;
+		return patch;
+	}
+	patch = cJSON_CreateObject();
+	if (!patch) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	cJSON_ArrayForEach(item, from)
+	{
+		if (!cJSON_GetObjectItemCaseSensitive(to, item->string) &&
+		    !cJSON_AddNullToObject(patch, item->string))
+			goto oom;
+	}
+	cJSON_ArrayForEach(item, to)
+	{
+		const cJSON *old = cJSON_GetObjectItemCaseSensitive(from, item->string);
+		cJSON *sub;
+
+		if (old && cJSON_IsObject(old) && cJSON_IsObject(item)) {
+			sub = json_merge_patch(old, item, err);
+			if (*err)
+				goto oom;
+		} else if (old && cJSON_Compare(old, item, true)) {
+			sub = NULL;
+		} else {
+			sub = cJSON_Duplicate(item, true);
+			if (!sub)
+				goto oom;
+		}
+		if (sub && !cJSON_AddItemToObject(patch, item->string, sub)) {
+			cJSON_Delete(sub);
+			goto oom;
+		}
+	}
+	if (!patch->child) {
+		cJSON_Delete(patch);
+		return NULL;
+	}
+	return patch;
+oom:
+	cJSON_Delete(patch);
+	*err = -ENOMEM;
+	return NULL;
 }

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -65,7 +66,8 @@ struct loader {
 	struct ring_buffer *rb;
 	loader_sample_fn sample_fn;
 	void *sample_ctx;
-	int64_t boot_to_real; /* CLOCK_REALTIME - CLOCK_BOOTTIME, refreshed every poll */
+	int64_t boot_to_real;  /* CLOCK_REALTIME - CLOCK_BOOTTIME, refreshed every poll */
+	pthread_mutex_t *lock; /* held while records are handed out; NULL: none */
 };
 
 /* strerror() that also knows libbpf's own codes (e.g. "Invalid BPF object format"). */
@@ -742,8 +744,25 @@ int loader_poll(struct loader *ld, int timeout_ms)
 	}
 	ld->boot_to_real =
 		(int64_t)(loader_clock_ns(CLOCK_REALTIME) - loader_clock_ns(CLOCK_BOOTTIME));
-	n = ring_buffer__poll(ld->rb, timeout_ms);
+	if (!ld->lock) {
+		n = ring_buffer__poll(ld->rb, timeout_ms);
+		return n == -EINTR ? 0 : n;
+	}
+	/* Wait without the lock; hand the records out with it. */
+	struct epoll_event ev;
+
+	n = epoll_wait(ring_buffer__epoll_fd(ld->rb), &ev, 1, timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	pthread_mutex_lock(ld->lock);
+	n = ring_buffer__consume(ld->rb);
+	pthread_mutex_unlock(ld->lock);
 	return n == -EINTR ? 0 : n;
+}
+
+void loader_set_lock(struct loader *ld, pthread_mutex_t *lock)
+{
+	ld->lock = lock;
 }
 
 void loader_set_filter(struct loader *ld, const struct wl_filter_prog *prog)

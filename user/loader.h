@@ -3,6 +3,7 @@
 #ifndef WL_LOADER_H
 #define WL_LOADER_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -71,5 +72,11 @@ void loader_set_sampling(struct loader *ld, uint32_t every, uint32_t max_per_sec
 
 /* Detach in reverse order of attaching and free. Accepts NULL. */
 void loader_stop(struct loader *ld);
+
+/*
+ * From now on, loader_poll() waits without and hands out records with this mutex held (the
+ * record callbacks change what the web server reads).
+ */
+void loader_set_lock(struct loader *ld, pthread_mutex_t *lock);
 
 #endif

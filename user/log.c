@@ -32,10 +32,23 @@ static void log_vmsg(enum wl_log_level level, const char *fmt, va_list ap)
 	fprintf(stderr, "wirelens: %s%s\n", level == WL_LOG_WARN ? "warning: " : "", buf);
 }
 
+/* The last error message of the thread, for callers that pass it on (the HTTP API). */
+static __thread char last_error[256];
+
+const char *log_last_error(void)
+{
+	return last_error;
+}
+
 void log_msg(enum wl_log_level level, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (level == WL_LOG_ERROR) {
+		va_start(ap, fmt);
+		vsnprintf(last_error, sizeof(last_error), fmt, ap);
+		va_end(ap);
+	}
 	if ((int)level > log_level)
 		return;
 	va_start(ap, fmt);

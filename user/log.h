@@ -19,6 +19,9 @@ void log_setup_libbpf(void);
 
 void log_msg(enum wl_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The text of the last log_error() of this thread ("" if none). */
+const char *log_last_error(void);
+
 #define log_error(...) log_msg(WL_LOG_ERROR, __VA_ARGS__)
 #define log_warn(...)  log_msg(WL_LOG_WARN, __VA_ARGS__)
 #define log_info(...)  log_msg(WL_LOG_INFO, __VA_ARGS__)

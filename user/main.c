@@ -9,9 +9,13 @@
 
 #include <pcap/dlt.h>
 
+#include "api.h"
 #include "cli.h"
+#include "ctl.h"
 #include "export.h"
 #include "filter.h"
+#include "htmlreport.h"
+#include "http.h"
 #include "iface.h"
 #include "json.h"
 #include "loader.h"
@@ -21,6 +25,7 @@
 #include "pcap_source.h"
 #include "poller.h"
 #include "report.h"
+#include "sse.h"
 #include "status.h"
 #include "talkers.h"
 #include "timeseries.h"
@@ -154,11 +159,10 @@ static int filter_setup(struct wl_config *cfg)
 	return 0;
 }
 
-/* Packet records: the store of recent ones, -w, and the sampling settings in the snapshot. */
-static int packets_setup(const struct wl_config *cfg, struct packets *pk, struct wl_snapshot *snap,
-			 int linktype)
+/* The recent packet records and -w: one store for the daemon's life (captures come and go). */
+static int packets_setup(const struct wl_config *cfg, struct packets *pk, int linktype)
 {
-	int err = packets_init(pk, cfg->packet_buffer, (uint32_t)cfg->snaplen);
+	int err = packets_init(pk, cfg->packet_buffer, (uint32_t)cfg->snaplen, linktype);
 
 	if (err) {
 		log_error("cannot allocate the packet buffer (%llu records): %s",
@@ -174,13 +178,18 @@ static int packets_setup(const struct wl_config *cfg, struct packets *pk, struct
 			return err;
 		}
 	}
+	return 0;
+}
+
+/* Point a snapshot at the record store and show the sampling settings in it. */
+static void packets_attach(const struct wl_config *cfg, struct packets *pk,
+			   struct wl_snapshot *snap, struct talkers *t)
+{
 	snap->packets = pk;
-	pk->talkers = snap->talkers;
-	snap->filter_expr = filter_prog.len ? cfg->filter : NULL;
+	pk->talkers = t;
 	snap->samples.every = cfg->sample_every;
 	snap->samples.max_per_sec = cfg->max_samples_sec;
 	snap->samples.snaplen = cfg->snaplen;
-	return 0;
 }
 
 static void packets_update(struct wl_snapshot *snap)
@@ -196,14 +205,18 @@ static void packets_update(struct wl_snapshot *snap)
 	pcapw_stats(pk->writer, &snap->samples.written, &files, &failed);
 }
 
-/* At exit: close -w, write --export-csv and --export-json. Returns 0 or -errno. */
+/* At exit: close -w, write --export-csv, --export-json and --report. Returns 0 or -errno. */
 static int packets_finish(const struct wl_config *cfg, struct wl_snapshot *snap)
 {
 	struct packets *pk = snap->packets;
 	int err = 0, e;
 
+	if (cfg->report_file) {
+		e = export_atomic(cfg->report_file, report_html, snap);
+		err = err ? err : e;
+	}
 	if (!pk)
-		return 0;
+		return err;
 	packets_update(snap);
 	if (pk->writer) {
 		e = pcapw_close(pk->writer);
@@ -223,14 +236,13 @@ static int packets_finish(const struct wl_config *cfg, struct wl_snapshot *snap)
 
 /*
  * SIGHUP: read -F FILE again and put the new filter in place without reattaching anything;
- * counts so far stay. A bad new expression keeps the old filter.
+ * counts so far stay. A bad new expression keeps the old filter. (ctl lock held.)
  */
-static void filter_reload(struct wl_config *cfg, struct wl_snapshot *snap, struct loader *ld,
-			  struct pcap_source *ps)
+static void filter_reload(struct wl_config *cfg, struct wl_ctl *ctl)
 {
-	struct wl_filter_prog prog;
 	struct wl_filter_error ferr;
 	char *text = NULL;
+	int err;
 
 	if (!cfg->filter_file) {
 		log_info("SIGHUP: no -F filter file to read again; nothing changed");
@@ -238,23 +250,26 @@ static void filter_reload(struct wl_config *cfg, struct wl_snapshot *snap, struc
 	}
 	if (filter_read_file(cfg, &text))
 		return;
-	if (wl_filter_compile(text, DLT_EN10MB, &prog, &ferr)) {
-		log_error("SIGHUP: keeping the filter '%s': the new one in '%s' is bad: %s "
-			  "(at '%.20s')",
-			  cfg->filter ? cfg->filter : "", cfg->filter_file, ferr.msg,
-			  text + (ferr.pos < strlen(text) ? ferr.pos : strlen(text)));
+	if (strlen(text) > WL_FILTER_EXPR_MAX) {
+		log_error("SIGHUP: keeping the filter '%s': the one in '%s' is longer than %d "
+			  "characters",
+			  ctl->filter_text, cfg->filter_file, WL_FILTER_EXPR_MAX);
 		free(text);
 		return;
 	}
-	if (ld)
-		loader_set_filter(ld, &prog);
-	if (ps)
-		pcap_source_set_filter(ps, &prog);
-	log_info("SIGHUP: filter changed from '%s' to '%s'", cfg->filter ? cfg->filter : "", text);
-	free(cfg->filter);
-	cfg->filter = text;
-	filter_prog = prog;
-	snap->filter_expr = prog.len ? cfg->filter : NULL;
+	err = api_apply_filter(ctl, text, &ferr);
+	if (err == -EINVAL)
+		log_error("SIGHUP: keeping the filter '%s': the new one in '%s' is bad: %s "
+			  "(at '%.20s')",
+			  ctl->filter_text, cfg->filter_file, ferr.msg,
+			  text + (ferr.pos < strlen(text) ? ferr.pos : strlen(text)));
+	else if (err == -EPERM)
+		log_info("SIGHUP: nothing is capturing; the filter applies to the next capture");
+	else if (err)
+		log_error("SIGHUP: cannot change the filter: %s", strerror(-err));
+	if (err == -EPERM)
+		snprintf(ctl->filter_text, sizeof(ctl->filter_text), "%s", text);
+	free(text);
 }
 
 static void on_kernel_sample(void *ctx, const struct wl_sample *s, const uint8_t *data,
@@ -279,14 +294,16 @@ static int talkers_setup(const struct wl_config *cfg, struct talkers *t, struct 
 	if (!snap->ts) {
 		log_error("cannot allocate the bandwidth time series: out of memory");
 		talkers_free(t);
+		snap->talkers = NULL;
 		return -ENOMEM;
 	}
 	return 0;
 }
 
-static void talkers_teardown(struct talkers *t, struct wl_snapshot *snap)
+static void talkers_teardown(struct wl_snapshot *snap)
 {
-	talkers_free(t);
+	if (snap->talkers)
+		talkers_free(snap->talkers);
 	timeseries_free(snap->ts);
 	snap->ts = NULL;
 	snap->talkers = NULL;
@@ -307,41 +324,77 @@ static void series_tick(struct wl_snapshot *snap, struct wl_stats *prev, uint64_
 		timeseries_add_stats(snap->ts, now_s, &d);
 }
 
-static int run_file(const struct wl_config *cfg)
+/* -r with --listen: keep serving the results until Ctrl-C. */
+static void serve_until_interrupted(struct wl_ctl *ctl)
 {
+	log_info("the file is read; serving the results on %s://%s/ until interrupted (Ctrl-C)",
+		 ctl->tls ? "https" : "http", ctl->listen_desc);
+	while (!stop_requested) {
+		struct timespec ts = {0, TICK_MS * 1000000L};
+
+		nanosleep(&ts, NULL);
+		sse_tick(ctl->hub, util_now_mono_ns());
+	}
+}
+
+static int run_file(struct wl_config *cfg)
+{
+	struct http_server *http = NULL;
 	struct talkers talkers;
 	struct wl_snapshot snap;
 	struct pcap_source *ps;
 	struct packets pk;
-	uint64_t pos, size, last_draw = 0;
+	struct wl_ctl ctl;
+	uint64_t pos, size, last_draw = 0, last_pub;
 	bool progress;
 	int ret, err;
 
 	memset(&snap, 0, sizeof(snap));
 	snap.source.kind = WL_SOURCE_FILE;
 	snap.source.started_real_ns = util_now_real_ns();
-	if (talkers_setup(cfg, &talkers, &snap, 0))
+	if (ctl_init(&ctl, cfg)) {
+		log_error("out of memory");
 		return EXIT_RUNTIME;
+	}
+	snprintf(ctl.filter_text, sizeof(ctl.filter_text), "%s", cfg->filter ? cfg->filter : "");
+	ctl.backend = "pcap";
+	setup_signals();
+	if (cfg->listen && http_start(cfg, &ctl, &http)) {
+		ctl_free(&ctl);
+		return EXIT_RUNTIME;
+	}
+	if (talkers_setup(cfg, &talkers, &snap, 0)) {
+		http_stop(http);
+		ctl_free(&ctl);
+		return EXIT_RUNTIME;
+	}
 	err = pcap_source_open_file(cfg->file, &ps);
 	if (err) {
-		talkers_teardown(&talkers, &snap);
+		http_stop(http);
+		talkers_teardown(&snap);
+		ctl_free(&ctl);
 		return EXIT_RUNTIME;
 	}
-	if (packets_setup(cfg, &pk, &snap, pcap_source_linktype(ps))) {
+	if (packets_setup(cfg, &pk, pcap_source_linktype(ps))) {
 		pcap_source_close(ps);
-		talkers_teardown(&talkers, &snap);
+		http_stop(http);
+		talkers_teardown(&snap);
+		ctl_free(&ctl);
 		return EXIT_RUNTIME;
 	}
+	packets_attach(cfg, &pk, &snap, &talkers);
+	snap.filter_expr = filter_prog.len ? cfg->filter : NULL;
 	if (filter_prog.len && pcap_source_linktype(ps) != DLT_EN10MB) {
 		/* The same expression, for this file's link-layer header. */
 		struct wl_filter_error ferr;
 
 		if (wl_filter_compile(cfg->filter, pcap_source_linktype(ps), &filter_prog, &ferr)) {
 			wl_filter_print_error(cfg->filter, &ferr);
-			packets_finish(cfg, &snap);
 			packets_free(&pk);
 			pcap_source_close(ps);
-			talkers_teardown(&talkers, &snap);
+			http_stop(http);
+			talkers_teardown(&snap);
+			ctl_free(&ctl);
 			return EXIT_USAGE;
 		}
 	}
@@ -349,25 +402,37 @@ static int run_file(const struct wl_config *cfg)
 	pcap_source_set_sampling(ps, (uint32_t)cfg->sample_every, (uint32_t)cfg->max_samples_sec,
 				 (uint32_t)cfg->snaplen);
 	signal_pcap = ps;
-	setup_signals();
 	pcap_source_describe(ps, &snap.source);
 	pcap_source_progress(ps, &pos, &size);
 	progress = status_enabled() && size >= PROGRESS_MIN_BYTES;
+	ctl_lock(&ctl);
+	ctl.snap = &snap;
+	ctl.linktype = pcap_source_linktype(ps);
+	ctl_unlock(&ctl);
+	last_pub = util_now_mono_ns();
 
 	do {
-		ret = pcap_source_run(ps, &snap, cfg->count, 0);
-		if (progress && ret == 0) {
-			uint64_t now = util_now_mono_ns();
+		uint64_t now;
 
-			if (now - last_draw > 200000000ull) {
-				pcap_source_progress(ps, &pos, &size);
-				snapshot_sum_dirs(&snap);
-				status_progress(pos, size, snap.all.total.packets);
-				last_draw = now;
-			}
+		ctl_lock(&ctl);
+		ret = pcap_source_run(ps, &snap, cfg->count, 0);
+		now = util_now_mono_ns();
+		if (http && now - last_pub >= 1000000000ull) {
+			snapshot_sum_dirs(&snap);
+			packets_update(&snap);
+			api_publish(&ctl, snap.ts && snap.ts->last ? snap.ts->last : 0);
+			last_pub = now;
+		}
+		ctl_unlock(&ctl);
+		if (progress && ret == 0 && now - last_draw > 200000000ull) {
+			pcap_source_progress(ps, &pos, &size);
+			snapshot_sum_dirs(&snap);
+			status_progress(pos, size, snap.all.total.packets);
+			last_draw = now;
 		}
 	} while (ret == 0);
 
+	ctl_lock(&ctl);
 	snapshot_sum_dirs(&snap);
 	snap.complete = ret == PCAP_SOURCE_EOF;
 	if (snap.last_ts_ns > snap.first_ts_ns)
@@ -382,10 +447,18 @@ static int run_file(const struct wl_config *cfg)
 	pcap_source_close(ps);
 	if (snap.ts && snap.ts->last)
 		timeseries_advance(snap.ts, snap.ts->last + 1);
+	packets_update(&snap);
+	ctl.state = WL_CTL_FINISHED;
+	api_publish(&ctl, snap.ts && snap.ts->last ? snap.ts->last + 1 : 0);
+	ctl_unlock(&ctl);
+	if (http && ret != PCAP_SOURCE_STOPPED && ret >= 0)
+		serve_until_interrupted(&ctl);
+	http_stop(http);
 	err = packets_finish(cfg, &snap);
 	err = print_output(cfg, &snap) || err;
-	talkers_teardown(&talkers, &snap);
+	talkers_teardown(&snap);
 	packets_free(&pk);
+	ctl_free(&ctl);
 	if (ret < 0 || err)
 		return EXIT_RUNTIME;
 	if (ret == PCAP_SOURCE_STOPPED)
@@ -394,8 +467,9 @@ static int run_file(const struct wl_config *cfg)
 }
 
 /* Pick the live backend: XDP/TC, or libpcap when asked or when BPF is unavailable. */
-static int start_backend(const struct wl_config *cfg, const char *ifname, unsigned int ifindex,
-			 struct wl_snapshot *snap, struct loader **ld, struct pcap_source **ps)
+static int start_backend(const struct wl_config *cfg, enum wl_backend backend, const char *ifname,
+			 unsigned int ifindex, struct wl_snapshot *snap, struct loader **ld,
+			 struct pcap_source **ps)
 {
 	static char reason[256];
 	struct loader_opts lo = {
@@ -411,12 +485,12 @@ static int start_backend(const struct wl_config *cfg, const char *ifname, unsign
 		.max_samples_per_sec = (uint32_t)cfg->max_samples_sec,
 		.snaplen = (uint32_t)cfg->snaplen,
 	};
-	bool use_pcap = cfg->backend == WL_BACKEND_PCAP;
+	bool use_pcap = backend == WL_BACKEND_PCAP;
 	int err;
 
-	if (cfg->backend != WL_BACKEND_PCAP) {
+	if (backend != WL_BACKEND_PCAP) {
 		err = loader_probe(reason, sizeof(reason));
-		if (err && cfg->backend == WL_BACKEND_XDP) {
+		if (err && backend == WL_BACKEND_XDP) {
 			log_error("cannot use the XDP backend: %s; or use --backend pcap", reason);
 			return err;
 		}
@@ -467,19 +541,244 @@ static int read_backend(struct loader *ld, struct pcap_source *ps, struct wl_sna
 	return err;
 }
 
+/* One live capture: its snapshot and tables stay readable after it ends, until the next. */
+struct capture {
+	struct wl_snapshot snap;
+	struct talkers talkers;
+	struct loader *ld;
+	struct pcap_source *ps;
+	struct poller pl;
+	struct wl_stats prev_stats;
+	uint64_t start_ns, last_tick, base_packets;
+	unsigned int ifindex;
+	char ifname[IF_NAMESIZE];
+};
+
+enum capture_end {
+	CAPTURE_DONE = 0, /* signal, -c or -d */
+	CAPTURE_STOPPED,  /* through the API */
+	CAPTURE_FAILED,
+};
+
+/* Attach and start counting on ifname; on success it becomes ctl's snapshot. 0 or -errno. */
+static int capture_start(const struct wl_config *cfg, struct wl_ctl *ctl, struct capture *cap,
+			 struct packets *pk, const char *ifname, enum wl_backend backend)
+{
+	struct wl_filter_error ferr;
+	size_t kernel_flows;
+	int err;
+
+	memset(cap, 0, sizeof(*cap));
+	snprintf(cap->ifname, sizeof(cap->ifname), "%s", ifname);
+	err = iface_lookup(ifname, &cap->ifindex);
+	if (err)
+		return err;
+	if (wl_filter_compile(ctl->filter_text, DLT_EN10MB, &filter_prog, &ferr)) {
+		log_error("bad filter '%s': %s", ctl->filter_text, ferr.msg);
+		return -EINVAL;
+	}
+	cap->snap.source.kind = WL_SOURCE_LIVE;
+	cap->snap.source.started_real_ns = util_now_real_ns();
+	snprintf(cap->snap.source.ifname, sizeof(cap->snap.source.ifname), "%s", ifname);
+	cap->snap.source.ifindex = cap->ifindex;
+	err = start_backend(cfg, backend, ifname, cap->ifindex, &cap->snap, &cap->ld, &cap->ps);
+	if (err)
+		return err;
+	kernel_flows =
+		cap->ld ? (cfg->flow_table_size ? cfg->flow_table_size : WL_FLOW_TABLE_DEFAULT) : 0;
+	err = talkers_setup(cfg, &cap->talkers, &cap->snap, kernel_flows);
+	if (!err && cap->ld)
+		err = loader_samples(cap->ld, on_kernel_sample, pk);
+	if (err) {
+		talkers_teardown(&cap->snap);
+		pcap_source_close(cap->ps);
+		loader_stop(cap->ld);
+		return err;
+	}
+	if (cap->ld)
+		loader_set_lock(cap->ld, &ctl->lock);
+	if (cap->ps)
+		pcap_source_set_lock(cap->ps, &ctl->lock);
+	signal_pcap = cap->ps;
+
+	ctl_lock(ctl);
+	packets_attach(cfg, pk, &cap->snap, &cap->talkers);
+	cap->snap.filter_expr = ctl->filter_text[0] ? ctl->filter_text : NULL;
+	err = read_backend(cap->ld, cap->ps, &cap->snap, true);
+	cap->start_ns = cap->last_tick = util_now_mono_ns();
+	poller_sample(&cap->pl, &cap->snap, cap->start_ns);
+	cap->base_packets = cap->snap.all.total.packets;
+	cap->prev_stats = cap->snap.all;
+	cap->snap.base = cap->snap.all.total;
+	packets_update(&cap->snap);
+	ctl->snap = &cap->snap;
+	ctl->ld = cap->ld;
+	ctl->ps = cap->ps;
+	ctl->linktype = DLT_EN10MB;
+	snprintf(ctl->ifname, sizeof(ctl->ifname), "%s", ifname);
+	ctl->backend = cap->ld ? "xdp" : "pcap";
+	ctl->state = WL_CTL_CAPTURING;
+	ctl->stop_req = false;
+	api_reset_events(ctl);
+	api_publish(ctl, util_now_real_ns() / 1000000000ull);
+	ctl_unlock(ctl);
+	return err;
+}
+
+/* Count until a signal, a limit, an error or an API stop. */
+static enum capture_end capture_loop(struct wl_config *cfg, struct wl_ctl *ctl, struct capture *cap,
+				     struct packets *pk)
+{
+	bool status = status_enabled();
+	enum capture_end end = CAPTURE_DONE;
+	int ret = 0, err = 0;
+
+	while (!stop_requested) {
+		uint64_t now;
+
+		/* Both wait without the lock and count with it. */
+		if (cap->ps) {
+			ret = pcap_source_run(cap->ps, &cap->snap, cfg->count, TICK_MS);
+			if (ret < 0) {
+				err = ret;
+				break;
+			}
+		} else {
+			ret = loader_poll(cap->ld, TICK_MS);
+			if (ret < 0) {
+				log_error("cannot read packet records: %s", strerror(-ret));
+				err = ret;
+				break;
+			}
+			ret = 0;
+		}
+		ctl_lock(ctl);
+		if (hup_requested) {
+			hup_requested = 0;
+			filter_reload(cfg, ctl);
+		}
+		if (ctl->stop_req) {
+			ctl_unlock(ctl);
+			end = CAPTURE_STOPPED;
+			break;
+		}
+		now = util_now_mono_ns();
+		if (cfg->count || now - cap->last_tick >= 1000000000ull || ret > 0) {
+			err = read_backend(cap->ld, cap->ps, &cap->snap,
+					   now - cap->last_tick >= 1000000000ull);
+			if (err) {
+				ctl_unlock(ctl);
+				break;
+			}
+		}
+		if (now - cap->last_tick >= 1000000000ull) {
+			char name[IF_NAMESIZE];
+			uint64_t real_s = util_now_real_ns() / 1000000000ull;
+
+			if (!if_indextoname(cap->ifindex, name)) {
+				ctl_unlock(ctl);
+				log_error("interface '%s' went away (deleted, or moved to another "
+					  "network namespace); stopping with the counts so far",
+					  cap->ifname);
+				err = -ENODEV;
+				break;
+			}
+			if (cap->ld)
+				series_tick(&cap->snap, &cap->prev_stats, real_s);
+			poller_sample(&cap->pl, &cap->snap, now);
+			pcapw_flush(pk->writer);
+			packets_update(&cap->snap);
+			api_publish(ctl, real_s);
+			sse_tick(ctl->hub, now);
+			cap->last_tick = now;
+			if (status)
+				status_live(&cap->snap);
+		}
+		ctl_unlock(ctl);
+		if (ret == PCAP_SOURCE_LIMIT ||
+		    (cfg->count && cap->snap.all.total.packets - cap->base_packets >= cfg->count))
+			break;
+		if (cfg->duration > 0 && (double)(now - cap->start_ns) / 1e9 >= cfg->duration)
+			break;
+	}
+	if (err && err != -ENODEV)
+		return CAPTURE_FAILED;
+
+	/* The last counts (the maps outlive the interface), then detach. */
+	ctl_lock(ctl);
+	if (read_backend(cap->ld, cap->ps, &cap->snap, true))
+		err = err ? err : -EIO;
+	if (!err)
+		poller_sample(&cap->pl, &cap->snap, util_now_mono_ns());
+	ctl->ld = NULL;
+	ctl->ps = NULL;
+	ctl_unlock(ctl);
+	return err ? CAPTURE_FAILED : end;
+}
+
+/* Detach (after capture_loop); the snapshot stays readable. */
+static void capture_finish(struct wl_ctl *ctl, struct capture *cap)
+{
+	signal_pcap = NULL;
+	if (cap->ld)
+		loader_poll(cap->ld, 0); /* the records still in the ring */
+	pcap_source_close(cap->ps);
+	loader_stop(cap->ld);
+	ctl_lock(ctl);
+	ctl->ld = NULL;
+	ctl->ps = NULL;
+	if (cap->ld)
+		series_tick(&cap->snap, &cap->prev_stats, util_now_real_ns() / 1000000000ull);
+	if (cap->snap.ts && cap->snap.ts->last)
+		timeseries_advance(cap->snap.ts, cap->snap.ts->last + 1);
+	packets_update(&cap->snap);
+	cap->ld = NULL;
+	cap->ps = NULL;
+	ctl_unlock(ctl);
+}
+
+/*
+ * Stopped through the API: serve the last counts until a start request (then true, with
+ * its settings in *ifname and *backend) or a signal (false).
+ */
+static bool wait_for_start(struct wl_ctl *ctl, char ifname[IF_NAMESIZE], enum wl_backend *backend)
+{
+	while (!stop_requested) {
+		struct timespec ts = {0, TICK_MS * 1000000L};
+		bool start;
+
+		ctl_lock(ctl);
+		if (hup_requested) {
+			hup_requested = 0;
+			filter_reload(ctl->cfg, ctl);
+		}
+		start = ctl->start_req;
+		if (start) {
+			ctl->start_req = false;
+			ctl->state = WL_CTL_STARTING;
+			snprintf(ifname, IF_NAMESIZE, "%s", ctl->start_ifname);
+			*backend = ctl->start_backend;
+			snprintf(ctl->filter_text, sizeof(ctl->filter_text), "%s",
+				 ctl->start_filter);
+		}
+		sse_tick(ctl->hub, util_now_mono_ns());
+		ctl_unlock(ctl);
+		if (start)
+			return true;
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
 static int run_live(struct wl_config *cfg)
 {
 	char ifname[IF_NAMESIZE];
-	struct wl_snapshot snap;
-	struct loader *ld = NULL;
-	struct pcap_source *ps = NULL;
-	struct poller pl = {0};
-	struct talkers talkers;
+	struct capture *caps, *cur, *next;
+	struct http_server *http = NULL;
+	enum wl_backend backend = cfg->backend;
+	enum capture_end end;
 	struct packets pk;
-	struct wl_stats prev_stats;
-	uint64_t start_ns, last_tick, base_packets;
-	bool status = status_enabled();
-	unsigned int ifindex;
+	struct wl_ctl ctl;
 	int ret = 0, err;
 
 	if (cfg->ifname) {
@@ -489,123 +788,92 @@ static int run_live(struct wl_config *cfg)
 			  "them with wirelens -D)");
 		return EXIT_RUNTIME;
 	}
-	if (iface_lookup(cfg->ifname ? cfg->ifname : ifname, &ifindex))
-		return EXIT_RUNTIME;
+	{
+		unsigned int ifindex;
 
-	memset(&snap, 0, sizeof(snap));
-	snap.source.kind = WL_SOURCE_LIVE;
-	snap.source.started_real_ns = util_now_real_ns();
-	snprintf(snap.source.ifname, sizeof(snap.source.ifname), "%s", ifname);
-	snap.source.ifindex = ifindex;
+		if (iface_lookup(ifname, &ifindex))
+			return EXIT_RUNTIME;
+	}
+	caps = calloc(2, sizeof(*caps));
+	if (!caps || ctl_init(&ctl, cfg)) {
+		log_error("out of memory");
+		free(caps);
+		return EXIT_RUNTIME;
+	}
+	cur = &caps[0];
+	next = &caps[1];
+	snprintf(ctl.filter_text, sizeof(ctl.filter_text), "%s", cfg->filter ? cfg->filter : "");
+	snprintf(ctl.ifname, sizeof(ctl.ifname), "%s", ifname);
 
 	/* Signals first, so that a SIGTERM during setup still runs the teardown below. */
 	setup_signals();
-	err = start_backend(cfg, ifname, ifindex, &snap, &ld, &ps);
-	if (err)
-		return EXIT_RUNTIME;
-	if (talkers_setup(cfg, &talkers, &snap,
-			  ld ? (cfg->flow_table_size ? cfg->flow_table_size : WL_FLOW_TABLE_DEFAULT)
-			     : 0)) {
-		pcap_source_close(ps);
-		loader_stop(ld);
+	if (packets_setup(cfg, &pk, DLT_EN10MB)) {
+		ctl_free(&ctl);
+		free(caps);
 		return EXIT_RUNTIME;
 	}
-	if (packets_setup(cfg, &pk, &snap, DLT_EN10MB) ||
-	    (ld && loader_samples(ld, on_kernel_sample, &pk))) {
-		if (snap.packets)
-			pcapw_close(pk.writer);
+	/* Attach first: a second wirelens is refused for its pins or interface, not its port. */
+	err = capture_start(cfg, &ctl, cur, &pk, ifname, backend);
+	if (!err && !cfg->no_web && http_start(cfg, &ctl, &http)) {
+		capture_finish(&ctl, cur);
+		err = -EINVAL;
+	}
+	if (err) {
+		talkers_teardown(&cur->snap);
+		pcapw_close(pk.writer);
 		packets_free(&pk);
-		talkers_teardown(&talkers, &snap);
-		pcap_source_close(ps);
-		loader_stop(ld);
+		ctl_free(&ctl);
+		free(caps);
 		return EXIT_RUNTIME;
 	}
-	signal_pcap = ps;
-
-	err = read_backend(ld, ps, &snap, true);
-	start_ns = last_tick = util_now_mono_ns();
-	poller_sample(&pl, &snap, start_ns);
-	base_packets = snap.all.total.packets;
-	prev_stats = snap.all;
-	snap.base = snap.all.total;
-
-	while (!err && !stop_requested) {
-		uint64_t now;
-
-		if (ps) {
-			ret = pcap_source_run(ps, &snap, cfg->count, TICK_MS);
-			if (ret < 0) {
-				err = ret;
-				break;
-			}
-		} else {
-			ret = loader_poll(ld, TICK_MS);
-			if (ret < 0) {
-				log_error("cannot read packet records: %s", strerror(-ret));
-				err = ret;
-				break;
-			}
-			ret = 0;
-		}
-		if (hup_requested) {
-			hup_requested = 0;
-			filter_reload(cfg, &snap, ld, ps);
-		}
-		now = util_now_mono_ns();
-		if (cfg->count || now - last_tick >= 1000000000ull || ret > 0) {
-			err = read_backend(ld, ps, &snap, now - last_tick >= 1000000000ull);
-			if (err)
-				break;
-		}
-		if (now - last_tick >= 1000000000ull) {
-			char name[IF_NAMESIZE];
-
-			if (!if_indextoname(ifindex, name)) {
-				log_error("interface '%s' went away (deleted, or moved to another "
-					  "network namespace); stopping with the counts so far",
-					  ifname);
-				err = -ENODEV;
-				break;
-			}
-			if (ld)
-				series_tick(&snap, &prev_stats, util_now_real_ns() / 1000000000ull);
-			poller_sample(&pl, &snap, now);
-			pcapw_flush(pk.writer);
-			packets_update(&snap);
-			last_tick = now;
-			if (status)
-				status_live(&snap);
-		}
-		if (ret == PCAP_SOURCE_LIMIT ||
-		    (cfg->count && snap.all.total.packets - base_packets >= cfg->count))
+	for (;;) {
+		end = capture_loop(cfg, &ctl, cur, &pk);
+		capture_finish(&ctl, cur);
+		if (end != CAPTURE_STOPPED) {
+			ret = end == CAPTURE_FAILED;
 			break;
-		if (cfg->duration > 0 && (double)(now - start_ns) / 1e9 >= cfg->duration)
+		}
+		ctl_lock(&ctl);
+		ctl.state = WL_CTL_STOPPED;
+		api_reset_events(&ctl);
+		api_publish(&ctl, util_now_real_ns() / 1000000000ull);
+		ctl_answer(&ctl, 200, NULL);
+		ctl_unlock(&ctl);
+		log_info("capture on '%s' stopped through the API; the counts stay readable",
+			 cur->ifname);
+		while (wait_for_start(&ctl, ifname, &backend)) {
+			err = capture_start(cfg, &ctl, next, &pk, ifname, backend);
+			ctl_lock(&ctl);
+			if (err) {
+				/* The previous capture's counts stay. */
+				ctl.state = WL_CTL_STOPPED;
+				ctl_answer(&ctl, err == -ENODEV || err == -EINVAL ? 400 : 500,
+					   log_last_error()[0] ? log_last_error()
+							       : "the capture did not start");
+				ctl_unlock(&ctl);
+				continue;
+			}
+			talkers_teardown(&cur->snap);
+			ctl_answer(&ctl, 200, NULL);
+			ctl_unlock(&ctl);
+			struct capture *t = cur;
+
+			cur = next;
+			next = t;
 			break;
+		}
+		if (ctl.state != WL_CTL_CAPTURING)
+			break; /* a signal while stopped */
 	}
 
-	if (!err || err == -ENODEV) {
-		/* The maps outlive the interface: the final counts are still there. */
-		int rerr = read_backend(ld, ps, &snap, true);
-
-		if (!err)
-			err = rerr;
-	}
-	if (!err)
-		poller_sample(&pl, &snap, util_now_mono_ns());
-	signal_pcap = NULL;
-	if (ld)
-		loader_poll(ld, 0); /* the records still in the ring */
-	pcap_source_close(ps);
-	loader_stop(ld);
-	if (ld)
-		series_tick(&snap, &prev_stats, util_now_real_ns() / 1000000000ull);
-	if (snap.ts && snap.ts->last)
-		timeseries_advance(snap.ts, snap.ts->last + 1);
-	ret = packets_finish(cfg, &snap);
-	ret = print_output(cfg, &snap) || ret;
-	talkers_teardown(&talkers, &snap);
+	http_stop(http);
+	err = packets_finish(cfg, &cur->snap);
+	err = print_output(cfg, &cur->snap) || err;
+	talkers_teardown(&cur->snap);
 	packets_free(&pk);
-	return err || ret ? EXIT_RUNTIME : 0;
+	ctl_free(&ctl);
+	free(caps);
+	return ret || err ? EXIT_RUNTIME : 0;
 }
 
 int main(int argc, char **argv)

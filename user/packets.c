@@ -9,9 +9,10 @@
 #include "pcapw.h"
 #include "talkers.h"
 
-int packets_init(struct packets *p, size_t cap, uint32_t snaplen)
+int packets_init(struct packets *p, size_t cap, uint32_t snaplen, int linktype)
 {
 	memset(p, 0, sizeof(*p));
+	p->linktype = linktype;
 	p->cap = cap;
 	p->snaplen = snaplen;
 	if (!cap)
@@ -124,4 +125,3 @@ bool sampler_admit(struct sampler *s, uint64_t ts_ns)
 	s->taken++;
 	return true;
 }
-

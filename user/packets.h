@@ -33,6 +33,7 @@ struct packets {
 	struct wl_record *recs;
 	uint8_t *data;
 	uint32_t snaplen;
+	int linktype; /* DLT_* of the records' bytes */
 	size_t cap;   /* records kept at most (--packet-buffer) */
 	size_t next;  /* where the next record goes */
 	size_t count; /* records kept now */
@@ -46,7 +47,7 @@ struct packets {
 #define PACKETS_PARSE_ETHER UINT32_MAX /* find it by parsing the bytes as Ethernet */
 
 /* cap records of at most snaplen bytes each (cap 0: none kept; -w still works). */
-int packets_init(struct packets *p, size_t cap, uint32_t snaplen);
+int packets_init(struct packets *p, size_t cap, uint32_t snaplen, int linktype);
 void packets_free(struct packets *p);
 
 /*

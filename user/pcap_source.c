@@ -76,6 +76,7 @@ struct pcap_source {
 	struct sampler sampler;
 	__u32 snaplen;
 	__u32 ifindex;
+	pthread_mutex_t *lock; /* held while frames are counted; NULL: none */
 };
 
 static int pcap_source_alloc(struct pcap_source **out)
@@ -457,6 +458,8 @@ static int pcap_source_run_file(struct pcap_source *ps)
 	return ret;
 }
 
+static int pcap_source_dispatch(struct pcap_source *ps, const struct pollfd *pfd);
+
 static int pcap_source_run_live(struct pcap_source *ps, int timeout_ms)
 {
 	struct pollfd pfd[2];
@@ -478,6 +481,16 @@ static int pcap_source_run_live(struct pcap_source *ps, int timeout_ms)
 		return ret;
 	}
 	/* Read both handles even without POLLIN: TPACKET_V3 blocks may be ready on timeout. */
+	if (ps->lock)
+		pthread_mutex_lock(ps->lock);
+	ret = pcap_source_dispatch(ps, pfd);
+	if (ps->lock)
+		pthread_mutex_unlock(ps->lock);
+	return ret;
+}
+
+static int pcap_source_dispatch(struct pcap_source *ps, const struct pollfd *pfd)
+{
 	for (int i = 0; i < ps->nh; i++) {
 		int n;
 
@@ -614,4 +627,9 @@ void pcap_source_close(struct pcap_source *ps)
 		if (ps->h[i].p)
 			pcap_close(ps->h[i].p);
 	free(ps);
+}
+
+void pcap_source_set_lock(struct pcap_source *ps, pthread_mutex_t *lock)
+{
+	ps->lock = lock;
 }

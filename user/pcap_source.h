@@ -4,6 +4,7 @@
 #define WL_PCAP_SOURCE_H
 
 #include <stdbool.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "snapshot.h"
@@ -58,5 +59,8 @@ void pcap_source_set_sampling(struct pcap_source *ps, uint32_t every, uint32_t m
 
 /* DLT_* of the frames. */
 int pcap_source_linktype(const struct pcap_source *ps);
+
+/* Live capture: wait without and count frames with this mutex held (see loader_set_lock). */
+void pcap_source_set_lock(struct pcap_source *ps, pthread_mutex_t *lock);
 
 #endif

@@ -25,6 +25,14 @@ int util_parse_seconds(const char *s, double *out);
 uint64_t util_now_mono_ns(void);
 uint64_t util_now_real_ns(void);
 
+struct sockaddr_storage;
+
+/*
+ * Parse a listen address: "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:80" (numeric only, port
+ * 1..65535). Returns 0 or -EINVAL.
+ */
+int util_parse_listen(const char *s, struct sockaddr_storage *ss, unsigned int *len);
+
 /* Human-readable counts: "1.23 M", "512", and bit rates "12.3 Mbit/s". */
 void util_fmt_si(char *buf, size_t len, double v, const char *unit);
 

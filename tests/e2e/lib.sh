@@ -39,12 +39,13 @@ net_up() {
 		ip -n "$NSB" addr add 198.18.0.2/24 dev "$VB"
 		ip -n "$NSA" addr add 2001:2::1/64 dev "$VA" nodad
 		ip -n "$NSB" addr add 2001:2::2/64 dev "$VB" nodad
-		ip -n "$NSA" link set lo up
-		ip -n "$NSB" link set lo up
 	else
 		ip netns exec "$NSA" sysctl -qw "net.ipv6.conf.$VA.disable_ipv6=1"
 		ip netns exec "$NSB" sysctl -qw "net.ipv6.conf.$VB.disable_ipv6=1"
 	fi
+	# Loopback for the daemon's web server (its traffic never crosses the veth).
+	ip -n "$NSA" link set lo up
+	ip -n "$NSB" link set lo up
 	ip -n "$NSA" link set "$VA" up || return 1
 	ip -n "$NSB" link set "$VB" up || return 1
 	link_ready "$NSA" "$VA" && link_ready "$NSB" "$VB"

@@ -11,6 +11,7 @@ ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-build}
 cd "$ROOT" || exit 1
 . tests/e2e/lib.sh
+. tests/e2e/web.sh
 trap cleanup_all EXIT
 
 SKIP_RC=77

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+// The dashboard in headless Chromium (Debian's), driven by playwright-core.
+//   node browser.mjs live URL ARTIFACT_DIR   -- a running daemon; prints JSON findings
+//   node browser.mjs report FILE ARTIFACT_DIR -- a --report file, with the network cut off
+// Steps that need the test's help (traffic, a DNS name) are signalled on stdout
+// ("STEP name") and waited for on stdin ("GO"). Exit status 0 when every check held;
+// failures are printed as "FAIL: ...".
+import { createRequire } from 'node:module';
+import readline from 'node:readline';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require('../../web/node_modules/playwright-core');
+
+const [mode, target, artifacts] = process.argv.slice(2);
+const failures = [];
+const findings = {};
+const check = (ok, what) => { if (!ok) failures.push(what); };
+
+const rl = readline.createInterface({ input: process.stdin });
+const lines = rl[Symbol.asyncIterator]();
+async function step(name) {
+  console.log(`STEP ${name}`);
+  const { value } = await lines.next();
+  if (value !== 'GO') throw new Error(`step ${name}: test said ${value}`);
+}
+
+// How many canvas pixels are not fully transparent (a rendered chart has many).
+async function inkedPixels(page, id) {
+  return page.evaluate((cid) => {
+    const c = document.getElementById(cid);
+    if (!c || !c.width || !c.height) return 0;
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i]) n++;
+    return n;
+  }, id);
+}
+
+const num = (s) => Number(String(s).replace(/[^0-9]/g, ''));
+
+async function live(page) {
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  // (Chromium also logs every 4xx answer as an error: the bad filter below gets one on purpose.)
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
+  });
+  await page.goto(target);
+  await page.waitForFunction(() => window.wlReady === true, null, { timeout: 15000 });
+  await page.waitForFunction(() => document.getElementById('conn-state').dataset.conn === 'live',
+    null, { timeout: 10000 });
+  const before = num(await page.textContent('#total-packets'));
+  findings.before = before;
+  await step('traffic');
+  await page.waitForFunction((b) =>
+    Number(document.getElementById('total-packets').textContent.replace(/[^0-9]/g, '')) > b,
+  before, { timeout: 15000 });
+  findings.after = num(await page.textContent('#total-packets'));
+  await page.waitForTimeout(2500);
+  for (const id of ['chart-protocols', 'chart-timeline', 'chart-talkers']) {
+    findings[id] = await inkedPixels(page, id);
+    check(findings[id] > 100, `${id} is blank (${findings[id]} inked pixels)`);
+  }
+  const rows = await page.locator('#packet-table tbody tr').count();
+  findings.packet_rows = rows;
+  check(rows > 0, 'the packet table is empty');
+  await page.screenshot({ path: `${artifacts}/dashboard-live.png`, fullPage: true });
+
+  // The name of a DNS query made of HTML stays text.
+  await step('xss');
+  await page.waitForFunction(() =>
+    document.querySelector('#packet-table tbody').textContent.includes('onerror'), null,
+  { timeout: 15000 });
+  findings.xss_img_elements = await page.locator('#packet-table img').count();
+  findings.xss_ran = await page.evaluate(() => window.__wlxss === 1);
+  check(findings.xss_img_elements === 0, 'a DNS name became an <img> element');
+  check(!findings.xss_ran, 'script in a DNS name ran');
+  await page.screenshot({ path: `${artifacts}/dashboard-xss.png`, fullPage: true });
+
+  // Stop and start the capture from the page.
+  await page.click('#capture-stop');
+  await page.waitForFunction(() => document.body.dataset.state === 'stopped', null,
+    { timeout: 15000 });
+  findings.stopped = true;
+  await page.click('#capture-start');
+  await page.waitForFunction(() => document.body.dataset.state === 'capturing', null,
+    { timeout: 15000 });
+  findings.restarted = true;
+
+  // A capture filter from the page.
+  await page.fill('#capture-filter', 'udp or icmp');
+  await page.click('#capture-filter-apply');
+  await page.waitForFunction(async () => {
+    const r = await fetch('/api/v1/filter');
+    return (await r.json()).filter === 'udp or icmp';
+  }, null, { timeout: 10000 });
+  findings.filter_applied = true;
+  // A bad one shows the server's error.
+  await page.fill('#capture-filter', 'tcp port 99999');
+  await page.click('#capture-filter-apply');
+  await page.waitForFunction(() =>
+    document.getElementById('capture-filter-error').textContent.trim().length > 0, null,
+  { timeout: 10000 });
+  findings.filter_error = (await page.textContent('#capture-filter-error')).trim();
+
+  // Dark theme and a phone-sized screen.
+  await page.click('#theme-toggle');
+  await page.screenshot({ path: `${artifacts}/dashboard-toggled-theme.png`, fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(500);
+  findings.phone_overflow = await page.evaluate(() =>
+    document.documentElement.scrollWidth - window.innerWidth);
+  check(findings.phone_overflow <= 1, `the page scrolls sideways on a phone (${findings.phone_overflow} px)`);
+  await page.screenshot({ path: `${artifacts}/dashboard-phone.png`, fullPage: true });
+  findings.page_errors = errors;
+  check(errors.length === 0, `page errors: ${errors.join(' | ')}`);
+}
+
+async function report(page) {
+  const requests = [];
+  page.on('request', (r) => { if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) requests.push(r.url()); });
+  await page.route(/^(?!file:|data:)/, (route) => route.abort());
+  await page.goto(`file://${target}`);
+  await page.waitForFunction(() => window.wlReady === true, null, { timeout: 15000 });
+  await page.waitForTimeout(1000);
+  findings.mode = await page.evaluate(() => document.body.dataset.mode);
+  check(findings.mode === 'report', `mode is ${findings.mode}, not report`);
+  findings.total_packets = num(await page.textContent('#total-packets'));
+  for (const id of ['chart-protocols', 'chart-timeline', 'chart-talkers']) {
+    findings[id] = await inkedPixels(page, id);
+    check(findings[id] > 100, `${id} is blank in the report`);
+  }
+  findings.network_requests = requests;
+  check(requests.length === 0, `the report asked the network for ${requests.join(', ')}`);
+  await page.screenshot({ path: `${artifacts}/report.png`, fullPage: true });
+}
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+let status = 0;
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.setDefaultTimeout(15000);
+  if (mode === 'live') await live(page);
+  else await report(page);
+} catch (e) {
+  failures.push(String(e && e.message ? e.message.split('\n')[0] : e));
+} finally {
+  await browser.close();
+}
+console.log(`FINDINGS ${JSON.stringify(findings)}`);
+for (const f of failures) console.log(`FAIL: ${f}`);
+if (failures.length) status = 1;
+rl.close();
+process.exit(status);

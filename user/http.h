@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The web server (libmicrohttpd): dashboard files, the JSON API, events, /metrics and /data,
+ * with the checks a server-side tool needs (Host, token, same-origin control, limits, TLS).
+ */
+#ifndef WL_HTTP_H
+#define WL_HTTP_H
+
+#include "config.h"
+#include "ctl.h"
+
+struct http_server;
+
+/* Connection limits: in all, and per client address. */
+#define HTTP_MAX_CONNECTIONS	    512
+#define HTTP_MAX_CONNECTIONS_PER_IP 128
+/* Seconds a connection may stay idle (a slow request included) before it is closed. */
+#define HTTP_TIMEOUT_S 10
+/* Memory per connection: bounds the request line and headers. */
+#define HTTP_CONNECTION_MEMORY (32 * 1024)
+
+/*
+ * Start serving on cfg->listen (or the default) for ctl. Refuses (with one message) a
+ * non-loopback address without --auth-token-file, unreadable TLS or token files, and an
+ * address in use. Returns 0 or -errno.
+ */
+int http_start(const struct wl_config *cfg, struct wl_ctl *ctl, struct http_server **out);
+
+/* End the event streams and stop serving. */
+void http_stop(struct http_server *s);
+
+#endif

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Prometheus metrics. Names follow the conventions (wirelens_ prefix, _total counters, base
+ * units); labels come only from small fixed sets (interface, direction, l3, l4, app, table,
+ * kind), never from addresses: top talkers are in the API, not in label values.
+ */
+#include "metrics.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "names.h"
+#include "sse.h"
+#include "talkers.h"
+#include "timeseries.h"
+#include "util.h"
+#include "version.h"
+
+/* A label value with \, " and newlines escaped. */
+static void put_label(FILE *f, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', f);
+		if (*v == '\n') {
+			fputs("\\n", f);
+			continue;
+		}
+		fputc(*v, f);
+	}
+}
+
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* name{interface="...",direction="..."[,extra="..."]} value */
+static void sample(FILE *f, const char *name, const char *iface, const char *dir, const char *key,
+		   const char *val, unsigned long long v)
+{
+	fprintf(f, "%s{interface=\"", name);
+	put_label(f, iface);
+	fputc('"', f);
+	if (dir)
+		fprintf(f, ",direction=\"%s\"", dir);
+	if (key)
+		fprintf(f, ",%s=\"%s\"", key, val);
+	fprintf(f, "} %llu\n", v);
+}
+
+/* One partition (l3, l4 or app) as a packets and a bytes family, per direction. */
+static void partition(FILE *f, const struct wl_snapshot *s, const char *iface, int d0, int d1,
+		      const char *label, size_t off, const char *const *names, int n)
+{
+	char pk[64], by[64];
+
+	snprintf(pk, sizeof(pk), "wirelens_%s_packets_total", label);
+	snprintf(by, sizeof(by), "wirelens_%s_bytes_total", label);
+	for (int which = 0; which < 2; which++) {
+		const char *name = which ? by : pk;
+
+		family(f, name, "counter",
+		       which ? "Bytes (whole frames) matching the capture filter, by class."
+			     : "Frames matching the capture filter, by class.");
+		for (int d = d0; d < d1; d++) {
+			const struct wl_counter *c =
+				(const struct wl_counter *)((const char *)&s->dir[d] + off);
+
+			for (int i = 0; i < n; i++)
+				sample(f, name, iface, wl_dir_names[d], label, names[i],
+				       U64(which ? c[i].bytes : c[i].packets));
+		}
+	}
+}
+
+int metrics_write(FILE *f, const struct wl_ctl *c)
+{
+	const struct wl_snapshot *s = c->snap;
+	const char *iface;
+	int d0, d1;
+
+	family(f, "wirelens_build_info", "gauge", "Version of the running wirelens.");
+	fprintf(f, "wirelens_build_info{version=\"%s\"} 1\n", WL_VERSION);
+	family(f, "wirelens_capturing", "gauge", "1 while a capture is running.");
+	fprintf(f, "wirelens_capturing %d\n", c->state == WL_CTL_CAPTURING);
+	family(f, "wirelens_sse_clients", "gauge", "Dashboard event streams connected.");
+	fprintf(f, "wirelens_sse_clients %u\n", c->hub ? sse_clients(c->hub) : 0);
+	if (!s)
+		return ferror(f) ? -EIO : 0;
+
+	iface = s->source.kind == WL_SOURCE_FILE ? "file" : s->source.ifname;
+	d0 = s->source.kind == WL_SOURCE_FILE ? WL_DIR_NONE : WL_DIR_IN;
+	d1 = s->source.kind == WL_SOURCE_FILE ? WL_DIR_MAX : WL_DIR_NONE;
+
+	family(f, "wirelens_attach_info", "gauge",
+	       "How the sensor captures: backend (xdp, pcap) and XDP attach mode.");
+	fprintf(f, "wirelens_attach_info{interface=\"");
+	put_label(f, iface);
+	fprintf(f, "\",backend=\"%s\",mode=\"%s\"} 1\n",
+		s->source.backend ? s->source.backend : "none",
+		s->source.xdp_mode ? s->source.xdp_mode : "none");
+	family(f, "wirelens_start_time_seconds", "gauge", "When this capture started (Unix time).");
+	sample(f, "wirelens_start_time_seconds", iface, NULL, NULL, NULL,
+	       U64(s->source.started_real_ns / 1000000000ull));
+
+	family(f, "wirelens_packets_total", "counter", "Frames matching the capture filter.");
+	for (int d = d0; d < d1; d++)
+		sample(f, "wirelens_packets_total", iface, wl_dir_names[d], NULL, NULL,
+		       U64(s->dir[d].total.packets));
+	family(f, "wirelens_bytes_total", "counter",
+	       "Bytes (whole frames) matching the capture filter.");
+	for (int d = d0; d < d1; d++)
+		sample(f, "wirelens_bytes_total", iface, wl_dir_names[d], NULL, NULL,
+		       U64(s->dir[d].total.bytes));
+	family(f, "wirelens_seen_packets_total", "counter",
+	       "Every frame at the capture point, matching the filter or not.");
+	for (int d = d0; d < d1; d++)
+		sample(f, "wirelens_seen_packets_total", iface, wl_dir_names[d], NULL, NULL,
+		       U64(s->dir[d].seen.packets));
+	family(f, "wirelens_seen_bytes_total", "counter",
+	       "Bytes of every frame at the capture point, matching the filter or not.");
+	for (int d = d0; d < d1; d++)
+		sample(f, "wirelens_seen_bytes_total", iface, wl_dir_names[d], NULL, NULL,
+		       U64(s->dir[d].seen.bytes));
+	partition(f, s, iface, d0, d1, "l3", offsetof(struct wl_stats, l3), wl_l3_names, WL_L3_MAX);
+	partition(f, s, iface, d0, d1, "l4", offsetof(struct wl_stats, l4), wl_l4_names, WL_L4_MAX);
+	partition(f, s, iface, d0, d1, "app", offsetof(struct wl_stats, app), wl_app_names,
+		  WL_APP_MAX);
+	family(f, "wirelens_parse_errors_total", "counter",
+	       "Frames the parser could not follow to the end: truncated or malformed headers.");
+	for (int d = d0; d < d1; d++) {
+		sample(f, "wirelens_parse_errors_total", iface, wl_dir_names[d], "kind",
+		       "truncated", U64(s->dir[d].truncated.packets));
+		sample(f, "wirelens_parse_errors_total", iface, wl_dir_names[d], "kind",
+		       "malformed", U64(s->dir[d].malformed.packets));
+	}
+
+	/* Sensor health: every loss has a counter. */
+	family(f, "wirelens_samples_total", "counter", "Packet records taken (sampled).");
+	sample(f, "wirelens_samples_total", iface, NULL, NULL, NULL, U64(s->samples.taken));
+	family(f, "wirelens_samples_lost_total", "counter",
+	       "Packet records the ring buffer had no room for.");
+	sample(f, "wirelens_samples_lost_total", iface, NULL, NULL, NULL, U64(s->samples.lost));
+	family(f, "wirelens_samples_limited_total", "counter",
+	       "Packet records skipped by --max-samples-per-sec.");
+	sample(f, "wirelens_samples_limited_total", iface, NULL, NULL, NULL,
+	       U64(s->samples.limited));
+	family(f, "wirelens_pcap_dropped_total", "counter",
+	       "Frames the kernel dropped before libpcap read them (pcap backend).");
+	sample(f, "wirelens_pcap_dropped_total", iface, NULL, NULL, NULL,
+	       U64(s->drops.pcap_kernel));
+	family(f, "wirelens_pcap_interface_dropped_total", "counter",
+	       "Frames the interface or driver dropped (pcap backend).");
+	sample(f, "wirelens_pcap_interface_dropped_total", iface, NULL, NULL, NULL,
+	       U64(s->drops.pcap_ifdrop));
+	family(f, "wirelens_flow_table_insert_failed_total", "counter",
+	       "Frames the kernel flow table could not take (not attributed to a flow).");
+	sample(f, "wirelens_flow_table_insert_failed_total", iface, NULL, NULL, NULL,
+	       U64(s->drops.flow_insert_failed));
+	if (s->talkers) {
+		const struct talkers *t = s->talkers;
+
+		family(f, "wirelens_flow_table_entries", "gauge",
+		       "Flows in the kernel flow table at the last harvest (xdp backend).");
+		sample(f, "wirelens_flow_table_entries", iface, NULL, NULL, NULL,
+		       U64(t->kernel_flows));
+		family(f, "wirelens_flow_table_capacity", "gauge",
+		       "Capacity of the kernel flow table (0: pcap backend).");
+		sample(f, "wirelens_flow_table_capacity", iface, NULL, NULL, NULL,
+		       U64(s->flow_table_size));
+		family(f, "wirelens_talkers_entries", "gauge",
+		       "Entries in the hosts, pairs and flows tables.");
+		sample(f, "wirelens_talkers_entries", iface, NULL, "table", "hosts",
+		       U64(t->hosts.count));
+		sample(f, "wirelens_talkers_entries", iface, NULL, "table", "pairs",
+		       U64(t->pairs.count));
+		sample(f, "wirelens_talkers_entries", iface, NULL, "table", "flows",
+		       U64(t->flows.count));
+		family(f, "wirelens_talkers_folds_total", "counter",
+		       "Times a full table folded its least active entries into 'other'.");
+		sample(f, "wirelens_talkers_folds_total", iface, NULL, "table", "hosts",
+		       U64(t->hosts_other.folds));
+		sample(f, "wirelens_talkers_folds_total", iface, NULL, "table", "pairs",
+		       U64(t->pairs_other.folds));
+		sample(f, "wirelens_talkers_folds_total", iface, NULL, "table", "flows",
+		       U64(t->flows_other.folds));
+	}
+	if (s->ts) {
+		family(f, "wirelens_bandwidth_spikes_total", "counter",
+		       "Seconds whose bytes exceeded --spike-factor times the trailing minute.");
+		sample(f, "wirelens_bandwidth_spikes_total", iface, NULL, NULL, NULL,
+		       U64(s->ts->nspikes));
+	}
+	return ferror(f) ? -EIO : 0;
+}
