@@ -189,12 +189,90 @@ static void test_live_has_directions(void **state)
 	free(text);
 }
 
+/* RFC 7386 application, written independently of the generator under test. */
+static cJSON *apply_patch(cJSON *target, const cJSON *patch)
+{
+	const cJSON *p;
+
+	if (!cJSON_IsObject(patch)) {
+		cJSON_Delete(target);
+		return cJSON_Duplicate(patch, true);
+	}
+	if (!cJSON_IsObject(target)) {
+		cJSON_Delete(target);
+		target = cJSON_CreateObject();
+	}
+	cJSON_ArrayForEach(p, patch)
+	{
+		cJSON *old = cJSON_DetachItemFromObjectCaseSensitive(target, p->string);
+
+		if (cJSON_IsNull(p)) {
+			cJSON_Delete(old);
+			continue;
+		}
+		cJSON_AddItemToObject(target, p->string, apply_patch(old, p));
+	}
+	return target;
+}
+
+static void test_merge_patch(void **state)
+{
+	static const char *const cases[][2] = {
+		{"{\"a\":1,\"b\":{\"c\":2,\"d\":[1,2]}}", "{\"a\":1,\"b\":{\"c\":3,\"d\":[1,2]}}"},
+		{"{\"a\":1,\"b\":2}", "{\"a\":1}"},
+		{"{\"a\":1}", "{\"a\":1,\"n\":{\"x\":\"y\"}}"},
+		{"{\"a\":[1,2,3]}", "{\"a\":[1,2]}"},
+		{"{\"a\":{\"b\":{\"c\":1}}}", "{\"a\":\"flat\"}"},
+		{"{\"a\":\"flat\"}", "{\"a\":{\"b\":{\"c\":1}}}"},
+	};
+	int err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cJSON *from = cJSON_Parse(cases[i][0]), *to = cJSON_Parse(cases[i][1]);
+		cJSON *patch = json_merge_patch(from, to, &err), *got;
+
+		assert_non_null(from);
+		assert_non_null(to);
+		assert_int_equal(err, 0);
+		assert_non_null(patch);
+		got = apply_patch(cJSON_Duplicate(from, true), patch);
+		if (!cJSON_Compare(got, to, true)) {
+			char *g = cJSON_PrintUnformatted(got);
+
+			fail_msg("case %zu: patch applied gives %s, not %s", i, g, cases[i][1]);
+		}
+		/* Equal documents: no patch at all. */
+		assert_null(json_merge_patch(to, to, &err));
+		assert_int_equal(err, 0);
+		cJSON_Delete(got);
+		cJSON_Delete(patch);
+		cJSON_Delete(from);
+		cJSON_Delete(to);
+	}
+	/* Exact 64-bit counters survive as raw numbers. */
+	{
+		cJSON *a = cJSON_CreateObject(), *b = cJSON_CreateObject(), *p;
+
+		json_add_u64(a, "n", UINT64_MAX - 1);
+		json_add_u64(b, "n", UINT64_MAX);
+		p = json_merge_patch(a, b, &err);
+		assert_non_null(p);
+		assert_string_equal(cJSON_GetObjectItem(p, "n")->valuestring,
+				    "18446744073709551615");
+		cJSON_Delete(p);
+		cJSON_Delete(a);
+		cJSON_Delete(b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_u64_exact),
 		cmocka_unit_test(test_json_u64),
 		cmocka_unit_test(test_live_has_directions),
+		cmocka_unit_test(test_merge_patch),
 	};
 
 	return cmocka_run_group_tests_name("json", tests, NULL, NULL);

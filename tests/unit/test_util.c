@@ -8,6 +8,10 @@
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include "util.h"
 
 struct u64_case {
@@ -106,11 +110,55 @@ static void test_parse_seconds(void **state)
 	assert_int_equal(util_parse_seconds(NULL, &(double){0}), -EINVAL);
 }
 
+static void test_parse_listen(void **state)
+{
+	struct sockaddr_storage ss;
+	unsigned int len;
+	const struct sockaddr_in *a4 = (const struct sockaddr_in *)&ss;
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&ss;
+	static const char *const bad[] = {
+		"",
+		"8080",
+		":8080",
+		"127.0.0.1",
+		"127.0.0.1:",
+		"127.0.0.1:0",
+		"127.0.0.1:65536",
+		"127.0.0.1:80x",
+		"localhost:80",
+		"::1:8080",
+		"[::1]",
+		"[::1]:",
+		"[nope]:80",
+		"1.2.3.4.5:80",
+		"[127.0.0.1]:80",
+	};
+
+	(void)state;
+	assert_int_equal(util_parse_listen("127.0.0.1:8080", &ss, &len), 0);
+	assert_int_equal(a4->sin_family, AF_INET);
+	assert_int_equal(ntohs(a4->sin_port), 8080);
+	assert_int_equal(ntohl(a4->sin_addr.s_addr), 0x7f000001);
+	assert_int_equal(len, sizeof(struct sockaddr_in));
+	assert_int_equal(util_parse_listen("0.0.0.0:65535", &ss, &len), 0);
+	assert_int_equal(ntohs(a4->sin_port), 65535);
+	assert_int_equal(util_parse_listen("[::1]:1", &ss, &len), 0);
+	assert_int_equal(a6->sin6_family, AF_INET6);
+	assert_int_equal(ntohs(a6->sin6_port), 1);
+	assert_true(IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr));
+	assert_int_equal(len, sizeof(struct sockaddr_in6));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (util_parse_listen(bad[i], &ss, &len) != -EINVAL)
+			fail_msg("'%s' accepted", bad[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_u64),
 		cmocka_unit_test(test_parse_seconds),
+		cmocka_unit_test(test_parse_listen),
 	};
 
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
