@@ -105,25 +105,28 @@ int metrics_write(FILE *f, const struct wl_ctl *c)
 	sample(f, "wirelens_start_time_seconds", iface, NULL, NULL, NULL,
 	       U64(s->source.started_real_ns / 1000000000ull));
 
-	family(f, "wirelens_packets_total", "counter", "Frames matching the capture filter.");
-	for (int d = d0; d < d1; d++)
-		sample(f, "wirelens_packets_total", iface, wl_dir_names[d], NULL, NULL,
-		       U64(s->dir[d].total.packets));
-	family(f, "wirelens_bytes_total", "counter",
-	       "Bytes (whole frames) matching the capture filter.");
-	for (int d = d0; d < d1; d++)
-		sample(f, "wirelens_bytes_total", iface, wl_dir_names[d], NULL, NULL,
-		       U64(s->dir[d].total.bytes));
-	family(f, "wirelens_seen_packets_total", "counter",
-	       "Every frame at the capture point, matching the filter or not.");
-	for (int d = d0; d < d1; d++)
-		sample(f, "wirelens_seen_packets_total", iface, wl_dir_names[d], NULL, NULL,
-		       U64(s->dir[d].seen.packets));
-	family(f, "wirelens_seen_bytes_total", "counter",
-	       "Bytes of every frame at the capture point, matching the filter or not.");
-	for (int d = d0; d < d1; d++)
-		sample(f, "wirelens_seen_bytes_total", iface, wl_dir_names[d], NULL, NULL,
-		       U64(s->dir[d].seen.bytes));
+	/* Per direction: matched and seen frames and bytes (offsets into struct wl_stats). */
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} per_dir[] = {
+		{"wirelens_packets_total", "Frames matching the capture filter.",
+		 offsetof(struct wl_stats, total.packets)},
+		{"wirelens_bytes_total", "Bytes (whole frames) matching the capture filter.",
+		 offsetof(struct wl_stats, total.bytes)},
+		{"wirelens_seen_packets_total",
+		 "Every frame at the capture point, matching the filter or not.",
+		 offsetof(struct wl_stats, seen.packets)},
+		{"wirelens_seen_bytes_total",
+		 "Bytes of every frame at the capture point, matching the filter or not.",
+		 offsetof(struct wl_stats, seen.bytes)},
+	};
+	for (size_t i = 0; i < sizeof(per_dir) / sizeof(per_dir[0]); i++) {
+		family(f, per_dir[i].name, "counter", per_dir[i].help);
+		for (int d = d0; d < d1; d++)
+			sample(f, per_dir[i].name, iface, wl_dir_names[d], NULL, NULL,
+			       U64(*(const __u64 *)((const char *)&s->dir[d] + per_dir[i].off)));
+	}
 	partition(f, s, iface, d0, d1, "l3", offsetof(struct wl_stats, l3), wl_l3_names, WL_L3_MAX);
 	partition(f, s, iface, d0, d1, "l4", offsetof(struct wl_stats, l4), wl_l4_names, WL_L4_MAX);
 	partition(f, s, iface, d0, d1, "app", offsetof(struct wl_stats, app), wl_app_names,
@@ -138,27 +141,28 @@ int metrics_write(FILE *f, const struct wl_ctl *c)
 	}
 
 	/* Sensor health: every loss has a counter. */
-	family(f, "wirelens_samples_total", "counter", "Packet records taken (sampled).");
-	sample(f, "wirelens_samples_total", iface, NULL, NULL, NULL, U64(s->samples.taken));
-	family(f, "wirelens_samples_lost_total", "counter",
-	       "Packet records the ring buffer had no room for.");
-	sample(f, "wirelens_samples_lost_total", iface, NULL, NULL, NULL, U64(s->samples.lost));
-	family(f, "wirelens_samples_limited_total", "counter",
-	       "Packet records skipped by --max-samples-per-sec.");
-	sample(f, "wirelens_samples_limited_total", iface, NULL, NULL, NULL,
-	       U64(s->samples.limited));
-	family(f, "wirelens_pcap_dropped_total", "counter",
-	       "Frames the kernel dropped before libpcap read them (pcap backend).");
-	sample(f, "wirelens_pcap_dropped_total", iface, NULL, NULL, NULL,
-	       U64(s->drops.pcap_kernel));
-	family(f, "wirelens_pcap_interface_dropped_total", "counter",
-	       "Frames the interface or driver dropped (pcap backend).");
-	sample(f, "wirelens_pcap_interface_dropped_total", iface, NULL, NULL, NULL,
-	       U64(s->drops.pcap_ifdrop));
-	family(f, "wirelens_flow_table_insert_failed_total", "counter",
-	       "Frames the kernel flow table could not take (not attributed to a flow).");
-	sample(f, "wirelens_flow_table_insert_failed_total", iface, NULL, NULL, NULL,
-	       U64(s->drops.flow_insert_failed));
+	const struct {
+		const char *name, *help;
+		uint64_t v;
+	} health[] = {
+		{"wirelens_samples_total", "Packet records taken (sampled).", s->samples.taken},
+		{"wirelens_samples_lost_total", "Packet records the ring buffer had no room for.",
+		 s->samples.lost},
+		{"wirelens_samples_limited_total",
+		 "Packet records skipped by --max-samples-per-sec.", s->samples.limited},
+		{"wirelens_pcap_dropped_total",
+		 "Frames the kernel dropped before libpcap read them (pcap backend).",
+		 s->drops.pcap_kernel},
+		{"wirelens_pcap_interface_dropped_total",
+		 "Frames the interface or driver dropped (pcap backend).", s->drops.pcap_ifdrop},
+		{"wirelens_flow_table_insert_failed_total",
+		 "Frames the kernel flow table could not take (not attributed to a flow).",
+		 s->drops.flow_insert_failed},
+	};
+	for (size_t i = 0; i < sizeof(health) / sizeof(health[0]); i++) {
+		family(f, health[i].name, "counter", health[i].help);
+		sample(f, health[i].name, iface, NULL, NULL, NULL, U64(health[i].v));
+	}
 	if (s->talkers) {
 		const struct talkers *t = s->talkers;
 

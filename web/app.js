@@ -680,11 +680,28 @@ if (typeof document !== 'undefined') (function () {
     return out;
   }
 
+  function withQuietBuckets(points, res) {
+    if (points.length < 2) return points;
+    const first = points[0].t;
+    const last = points[points.length - 1].t;
+    if ((last - first) / res > 5000) return points;
+    const out = [];
+    let i = 0;
+    for (let t = first; t <= last; t += res) {
+      if (i < points.length && points[i].t === t) out.push(points[i++]);
+      else out.push({ t, packets: 0, bytes: 0, l4: {}, app: {} });
+      while (i < points.length && points[i].t <= t) i++; // duplicates, unaligned
+    }
+    return out;
+  }
+
   function renderTimeline() {
     S.tlDirty = false;
     const c = S.charts.timeline;
-    const pts = S.tlPoints;
     const res = S.tlResolution || 1;
+    // The server leaves quiet seconds (minutes) out: put them back as zeros, so that the
+    // line drops to zero instead of bridging the gap.
+    const pts = withQuietBuckets(S.tlPoints, res);
     const bps = S.tlUnit === 'bps';
     const value = (cntObj) => bps ? cnt(cntObj, 'bytes') * 8 / res : cnt(cntObj, 'packets') / res;
 
@@ -712,6 +729,7 @@ if (typeof document !== 'undefined') (function () {
       backgroundColor: (L4_COLORS[n] || PALETTE[i % PALETTE.length]) + '55',
       fill: true,
       stack: 'l4',
+      pointRadius: pts.length < 20 ? 3 : 0,
     }));
     if (!names.length && pts.length) {
       ds.push({ label: 'total', data: pts.map((p) => value(p)), borderColor: PALETTE[0], backgroundColor: PALETTE[0] + '55', fill: true, stack: 'l4' });
