@@ -163,9 +163,10 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(USER_OBJ) $(TESTLIB_OBJ) $(SKEL) | $(B
 	$(Q)$(CC) -std=gnu11 $(CFLAGS) $(WARN) $(CPPFLAGS) -Itests/lib $(DEPFLAGS) $< \
 		$(TESTLIB_OBJ) $(USER_OBJ) $(LDFLAGS) $(LDLIBS) -o $@
 
-$(BUILD)/tests/bench/%: tests/bench/%.c $(SKEL) | $(BUILD)/tests/bench
+$(BUILD)/tests/bench/%: tests/bench/%.c $(USER_OBJ) $(SKEL) | $(BUILD)/tests/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) -std=gnu11 $(CFLAGS) $(WARN) $(CPPFLAGS) $(DEPFLAGS) $< $(LDFLAGS) $(LDLIBS) -o $@
+	$(Q)$(CC) -std=gnu11 $(CFLAGS) $(WARN) $(CPPFLAGS) $(DEPFLAGS) $< $(USER_OBJ) $(LDFLAGS) \
+		$(LDLIBS) -o $@
 
 -include $(wildcard $(BUILD)/*.d $(BUILD)/user/*.d $(BUILD)/tests/*.d $(BUILD)/tests/lib/*.d \
 	$(BUILD)/tests/tools/*.d $(BUILD)/tests/bench/*.d)

@@ -2,10 +2,15 @@
 /*
  * Kernel cost per packet: BPF_PROG_TEST_RUN of the wirelens XDP program and of an empty
  * XDP_PASS program (the floor) on the frames of a pcap file, many repeats each.
- * Prints "floor_ns core_ns full_ns frames": mean ns per packet over the frame mix for the empty
- * program, wirelens without the flow table, and wirelens as it runs by default.
+ * Prints "floor core default filter sample_all frames": mean ns per packet over the frame mix
+ * for the empty program; wirelens counting only (no flow table, no records); wirelens with the
+ * daemon's defaults (flow table, a record of every frame up to 1000 a second); the defaults
+ * plus a capture filter; and a record of every frame with no limit (the ring drained by a
+ * consumer thread, as the daemon does).
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +22,9 @@
 /* linux/bpf.h and pcap/bpf.h both define struct bpf_insn: keep libbpf's. */
 #define PCAP_DONT_INCLUDE_PCAP_BPF_H
 #include <pcap/pcap.h>
+#include <pcap/dlt.h>
 
-#include "filter_vm.h"
+#include "filter.h"
 #include "wirelens.skel.h"
 
 #define KCOST_MAX_FRAMES 256
@@ -77,7 +83,9 @@ static double run_mix(int prog_fd, struct frame *frames, int n, unsigned int rep
 	return (double)total / n;
 }
 
-static struct wirelens_bpf *load(int flows)
+/* The program with flows on or off, records 1 in `every` (cap per second), a filter or none. */
+static struct wirelens_bpf *load(int flows, unsigned int every, unsigned int cap,
+				 const struct wl_filter_prog *filter)
 {
 	struct wirelens_bpf *skel = wirelens_bpf__open();
 	struct bpf_map *map;
@@ -89,11 +97,35 @@ static struct wirelens_bpf *load(int flows)
 	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_get_buff_len, NULL) == 1)
 		skel->rodata->cfg_xdp_frags = 1;
 	skel->rodata->cfg_flows = (__u8)flows;
+	skel->data->wl_set.sample_every = every;
+	skel->data->wl_set.max_samples_per_sec = cap;
+	if (filter)
+		skel->bss->wl_filter[0] = *filter;
 	if (wirelens_bpf__load(skel)) {
 		wirelens_bpf__destroy(skel);
 		return NULL;
 	}
 	return skel;
+}
+
+static atomic_bool draining = true;
+
+static int on_record(void *ctx, void *data, size_t len)
+{
+	(void)ctx;
+	(void)data;
+	(void)len;
+	return 0;
+}
+
+/* Empty the ring buffer as fast as records come, like the daemon. */
+static void *drain(void *arg)
+{
+	struct ring_buffer *rb = arg;
+
+	while (atomic_load(&draining))
+		ring_buffer__poll(rb, 10);
+	return NULL;
 }
 
 int main(int argc, char **argv)
@@ -103,9 +135,14 @@ int main(int argc, char **argv)
 		{.code = BPF_JMP | BPF_EXIT},
 	};
 	static struct frame frames[KCOST_MAX_FRAMES];
-	struct wirelens_bpf *full, *core;
+	static struct wl_filter_prog filter;
+	struct wl_filter_error ferr;
+	struct wirelens_bpf *core, *def, *filt, *all;
+	struct ring_buffer *rb;
+	pthread_t thread;
 	unsigned int repeat;
-	int n, floor_fd, full_fd, core_fd;
+	int n, floor_fd;
+	double r[5];
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: kcost FILE.pcap REPEAT\n");
@@ -117,10 +154,21 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kcost: no usable frames in %s\n", argv[1]);
 		return 1;
 	}
-	full = load(1);
-	core = load(0);
-	if (!full || !core) {
+	if (wl_filter_compile("tcp port 443 or udp", DLT_EN10MB, &filter, &ferr)) {
+		fprintf(stderr, "kcost: filter: %s\n", ferr.msg);
+		return 1;
+	}
+	core = load(0, 0, 0, NULL);
+	def = load(1, 1, 1000, NULL);
+	filt = load(1, 1, 1000, &filter);
+	all = load(1, 1, 0, NULL);
+	if (!core || !def || !filt || !all) {
 		fprintf(stderr, "kcost: cannot load the BPF object (root needed)\n");
+		return 1;
+	}
+	rb = ring_buffer__new(bpf_map__fd(all->maps.wl_samples), on_record, NULL, NULL);
+	if (!rb || pthread_create(&thread, NULL, drain, rb)) {
+		fprintf(stderr, "kcost: cannot read the ring buffer\n");
 		return 1;
 	}
 	floor_fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "kcost_pass", "GPL", pass, 2, NULL);
@@ -128,16 +176,23 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kcost: cannot load the floor program: %s\n", strerror(errno));
 		return 1;
 	}
-	full_fd = bpf_program__fd(full->progs.wl_xdp);
-	core_fd = bpf_program__fd(core->progs.wl_xdp);
+	int fds[5] = {floor_fd, bpf_program__fd(core->progs.wl_xdp),
+		      bpf_program__fd(def->progs.wl_xdp), bpf_program__fd(filt->progs.wl_xdp),
+		      bpf_program__fd(all->progs.wl_xdp)};
+
 	/* Warm up, then measure one after the other so that all see the same machine state. */
-	run_mix(floor_fd, frames, n, repeat / 10 + 1);
-	run_mix(core_fd, frames, n, repeat / 10 + 1);
-	run_mix(full_fd, frames, n, repeat / 10 + 1);
-	printf("%.2f %.2f %.2f %d\n", run_mix(floor_fd, frames, n, repeat),
-	       run_mix(core_fd, frames, n, repeat), run_mix(full_fd, frames, n, repeat), n);
+	for (int i = 0; i < 5; i++)
+		run_mix(fds[i], frames, n, repeat / 10 + 1);
+	for (int i = 0; i < 5; i++)
+		r[i] = run_mix(fds[i], frames, n, repeat);
+	printf("%.2f %.2f %.2f %.2f %.2f %d\n", r[0], r[1], r[2], r[3], r[4], n);
+	atomic_store(&draining, false);
+	pthread_join(thread, NULL);
+	ring_buffer__free(rb);
 	close(floor_fd);
-	wirelens_bpf__destroy(full);
 	wirelens_bpf__destroy(core);
+	wirelens_bpf__destroy(def);
+	wirelens_bpf__destroy(filt);
+	wirelens_bpf__destroy(all);
 	return 0;
 }
