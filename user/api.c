@@ -165,48 +165,29 @@ void api_interfaces(struct wl_ctl *c, struct api_answer *a)
 	answer_json(a, iface_json(ifname[0] ? ifname : NULL));
 }
 
-/* The rendered stats of the current generation (lock held). 0 or -ENOMEM. */
+/* Render the stats for /api/v1/stats (lock held). 0 or -ENOMEM. */
 static int stats_refresh(struct wl_ctl *c)
 {
-	char *text;
-
-	if (c->stats_text && c->stats_gen == c->gen)
-		return 0;
 	cJSON *o = json_snapshot(c->snap);
+	char *text = o ? cJSON_PrintUnformatted(o) : NULL;
 
-	text = o ? cJSON_PrintUnformatted(o) : NULL;
 	cJSON_Delete(o);
-	if (!text)
-		return -ENOMEM;
-	free(c->stats_text);
-	c->stats_text = text;
-	c->stats_len = strlen(text);
-	c->stats_gen = c->gen;
-	return 0;
+	return text ? ctl_set_stats(c, text) : -ENOMEM;
 }
 
+/* The stats of the last tick, shared without a copy: readers never wait for a rendering. */
 void api_stats(struct wl_ctl *c, struct api_answer *a)
 {
-	ctl_lock(c);
-	if (!need_snapshot(c, a)) {
-		ctl_unlock(c);
+	struct ctl_text *t = ctl_get_stats(c);
+
+	if (!t) {
+		api_error(a, 503, "the capture is starting; try again in a moment");
 		return;
 	}
-	if (stats_refresh(c)) {
-		ctl_unlock(c);
-		api_error(a, 500, "out of memory");
-		return;
-	}
-	a->body = malloc(c->stats_len + 1);
-	if (a->body) {
-		memcpy(a->body, c->stats_text, c->stats_len + 1);
-		a->len = c->stats_len;
-		a->status = 200;
-		a->ctype = CT_JSON;
-	}
-	ctl_unlock(c);
-	if (!a->body)
-		api_error(a, 500, "out of memory");
+	a->shared = t;
+	a->len = t->len;
+	a->status = 200;
+	a->ctype = CT_JSON;
 }
 
 void api_timeseries(struct wl_ctl *c, const char *window, struct api_answer *a)
@@ -793,7 +774,10 @@ void api_publish(struct wl_ctl *c, uint64_t now_real_s)
 	int err = 0;
 
 	ctl_changed(c);
-	if (!c->snap || !c->hub)
+	if (!c->snap)
+		return;
+	stats_refresh(c);
+	if (!c->hub)
 		return;
 	light = json_snapshot_ex(c->snap, EVENT_TOP, false);
 	if (!light)

@@ -19,7 +19,8 @@ struct api_answer {
 	char *body; /* malloc'd */
 	size_t len;
 	const char *ctype;
-	const char *filename; /* sent as an attachment with this name, or NULL */
+	const char *filename;	 /* sent as an attachment with this name, or NULL */
+	struct ctl_text *shared; /* instead of body: a shared text (a reference) */
 };
 
 /* a = {"error": message} with status. */

@@ -19,10 +19,16 @@ int ctl_init(struct wl_ctl *c, struct wl_config *cfg)
 	err = pthread_mutex_init(&c->lock, NULL);
 	if (err)
 		return -err;
+	err = pthread_mutex_init(&c->stats_lock, NULL);
+	if (err) {
+		pthread_mutex_destroy(&c->lock);
+		return -err;
+	}
 	c->cfg = cfg;
 	c->started_mono_ns = util_now_mono_ns();
 	c->hub = sse_hub_new();
 	if (!c->hub) {
+		pthread_mutex_destroy(&c->stats_lock);
 		pthread_mutex_destroy(&c->lock);
 		return -ENOMEM;
 	}
@@ -33,7 +39,8 @@ void ctl_free(struct wl_ctl *c)
 {
 	sse_hub_free(c->hub);
 	cJSON_Delete(c->prev_light);
-	free(c->stats_text);
+	ctl_put_text(c->stats);
+	pthread_mutex_destroy(&c->stats_lock);
 	pthread_mutex_destroy(&c->lock);
 	memset(c, 0, sizeof(*c));
 }
@@ -70,4 +77,43 @@ const char *ctl_state_name(enum wl_ctl_state s)
 		return "finished";
 	}
 	return "unknown";
+}
+
+int ctl_set_stats(struct wl_ctl *c, char *text)
+{
+	size_t len = strlen(text);
+	struct ctl_text *t = malloc(sizeof(*t) + len + 1), *old;
+
+	if (!t) {
+		free(text);
+		return -ENOMEM;
+	}
+	t->refs = 1;
+	t->len = len;
+	memcpy(t->data, text, len + 1);
+	free(text);
+	pthread_mutex_lock(&c->stats_lock);
+	old = c->stats;
+	c->stats = t;
+	pthread_mutex_unlock(&c->stats_lock);
+	ctl_put_text(old);
+	return 0;
+}
+
+struct ctl_text *ctl_get_stats(struct wl_ctl *c)
+{
+	struct ctl_text *t;
+
+	pthread_mutex_lock(&c->stats_lock);
+	t = c->stats;
+	if (t)
+		__atomic_add_fetch(&t->refs, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&c->stats_lock);
+	return t;
+}
+
+void ctl_put_text(struct ctl_text *t)
+{
+	if (t && __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		free(t);
 }

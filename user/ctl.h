@@ -38,6 +38,13 @@ struct ctl_waiter {
 	char error[256];		    /* empty: success */
 };
 
+/* A rendered text shared by reference. */
+struct ctl_text {
+	int refs; /* atomic; taken under wl_ctl.stats_lock */
+	size_t len;
+	char data[];
+};
+
 struct wl_ctl {
 	pthread_mutex_t lock;
 	struct wl_config *cfg;
@@ -60,11 +67,14 @@ struct wl_ctl {
 	char start_filter[WL_FILTER_TEXT_MAX];
 	struct ctl_waiter *waiters;
 
-	/* Bumped whenever the snapshot changed; the rendered /api/v1/stats of one generation. */
+	/* Bumped whenever the snapshot changed. */
 	uint64_t gen;
-	char *stats_text;
-	size_t stats_len;
-	uint64_t stats_gen;
+	/*
+	 * /api/v1/stats as rendered at the last tick, shared by the answers that send it (no
+	 * copy), behind its own small lock so that readers never wait for a rendering.
+	 */
+	pthread_mutex_t stats_lock;
+	struct ctl_text *stats;
 
 	struct sse_hub *hub;
 	struct cJSON *prev_light; /* the light snapshot of the last event */
@@ -96,5 +106,12 @@ void ctl_changed(struct wl_ctl *c);
 void ctl_answer(struct wl_ctl *c, int status, const char *error);
 
 const char *ctl_state_name(enum wl_ctl_state s);
+
+/* Put text in place as the current stats (takes ownership of the malloc'd string). */
+int ctl_set_stats(struct wl_ctl *c, char *text);
+
+/* A reference to the current stats, or NULL; give it back with ctl_put_text(). */
+struct ctl_text *ctl_get_stats(struct wl_ctl *c);
+void ctl_put_text(struct ctl_text *t);
 
 #endif

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,15 +123,26 @@ static void add_headers(struct MHD_Response *r, bool api)
 	MHD_add_response_header(r, "Cache-Control", api ? "no-store" : "no-cache");
 }
 
-/* Queue a's answer (its body is handed over). */
+/* The free callback of a response that sends a shared text: its data is the buffer. */
+static void put_shared(void *data)
+{
+	ctl_put_text((struct ctl_text *)((char *)data - offsetof(struct ctl_text, data)));
+}
+
+/* Queue a's answer (its body or shared text is handed over). */
 static enum MHD_Result send_answer(struct MHD_Connection *conn, struct api_answer *a)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	r = MHD_create_response_from_buffer(a->len, a->body, MHD_RESPMEM_MUST_FREE);
+	if (a->shared)
+		r = MHD_create_response_from_buffer_with_free_callback(a->len, a->shared->data,
+								       put_shared);
+	else
+		r = MHD_create_response_from_buffer(a->len, a->body, MHD_RESPMEM_MUST_FREE);
 	if (!r) {
 		free(a->body);
+		ctl_put_text(a->shared);
 		return MHD_NO;
 	}
 	add_headers(r, true);
@@ -598,6 +610,14 @@ static bool addr_is_loopback(const struct sockaddr_storage *ss)
 	return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)ss)->sin6_addr);
 }
 
+/* One server thread per CPU, at most HTTP_MAX_THREADS. */
+static unsigned int http_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > HTTP_MAX_THREADS ? HTTP_MAX_THREADS : (unsigned int)n;
+}
+
 int http_start(const struct wl_config *cfg, struct wl_ctl *ctl, struct http_server **out)
 {
 	const char *where = cfg->listen ? cfg->listen : WL_LISTEN_DEFAULT;
@@ -670,9 +690,10 @@ int http_start(const struct wl_config *cfg, struct wl_ctl *ctl, struct http_serv
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_CONNECTIONS_PER_IP,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_EXTERNAL_LOGGER,
-		on_mhd_log, NULL, MHD_OPTION_HTTPS_MEM_CERT, s->tls ? s->cert : NULL,
-		MHD_OPTION_HTTPS_MEM_KEY, s->tls ? s->key : NULL, MHD_OPTION_END);
+		MHD_OPTION_THREAD_POOL_SIZE, http_threads(), MHD_OPTION_NOTIFY_COMPLETED,
+		on_completed, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+		MHD_OPTION_HTTPS_MEM_CERT, s->tls ? s->cert : NULL, MHD_OPTION_HTTPS_MEM_KEY,
+		s->tls ? s->key : NULL, MHD_OPTION_END);
 	if (!s->d) {
 		close(fd);
 		log_error("cannot start the web server on %s%s", where,

@@ -16,6 +16,8 @@ struct http_server;
 #define HTTP_MAX_CONNECTIONS_PER_IP 128
 /* Seconds a connection may stay idle (a slow request included) before it is closed. */
 #define HTTP_TIMEOUT_S 10
+/* Server threads at most (one per CPU below that). */
+#define HTTP_MAX_THREADS 4
 /* Memory per connection: bounds the request line and headers. */
 #define HTTP_CONNECTION_MEMORY (32 * 1024)
 

@@ -682,7 +682,7 @@ int loader_harvest(struct loader *ld, struct talkers *t)
 {
 	int64_t mono_to_real = (int64_t)(util_now_real_ns() - util_now_mono_ns());
 
-	return talkers_harvest(t, bpf_map__fd(ld->skel->maps.wl_flows), mono_to_real);
+	return talkers_harvest(t, bpf_map__fd(ld->skel->maps.wl_flows), mono_to_real, ld->lock);
 }
 
 void loader_describe(const struct loader *ld, struct wl_source *src)

@@ -449,7 +449,8 @@ static int run_file(struct wl_config *cfg)
 		timeseries_advance(snap.ts, snap.ts->last + 1);
 	packets_update(&snap);
 	ctl.state = WL_CTL_FINISHED;
-	api_publish(&ctl, snap.ts && snap.ts->last ? snap.ts->last + 1 : 0);
+	if (http)
+		api_publish(&ctl, snap.ts && snap.ts->last ? snap.ts->last + 1 : 0);
 	ctl_unlock(&ctl);
 	if (http && ret != PCAP_SOURCE_STOPPED && ret >= 0)
 		serve_until_interrupted(&ctl);
@@ -518,8 +519,8 @@ static int start_backend(const struct wl_config *cfg, enum wl_backend backend, c
 	return 0;
 }
 
-static int read_backend(struct loader *ld, struct pcap_source *ps, struct wl_snapshot *snap,
-			bool harvest)
+/* The counters (lock held). The flow table is harvested separately: see capture_loop. */
+static int read_backend(struct loader *ld, struct pcap_source *ps, struct wl_snapshot *snap)
 {
 	int err;
 
@@ -529,15 +530,8 @@ static int read_backend(struct loader *ld, struct pcap_source *ps, struct wl_sna
 		return 0;
 	}
 	err = loader_read(ld, snap);
-	if (err) {
+	if (err)
 		log_error("cannot read the counters map: %s", strerror(-err));
-		return err;
-	}
-	if (harvest && snap->talkers) {
-		err = loader_harvest(ld, snap->talkers);
-		if (err)
-			log_error("cannot read the flow table: %s", strerror(-err));
-	}
 	return err;
 }
 
@@ -601,10 +595,14 @@ static int capture_start(const struct wl_config *cfg, struct wl_ctl *ctl, struct
 		pcap_source_set_lock(cap->ps, &ctl->lock);
 	signal_pcap = cap->ps;
 
+	/* (Harvests take the lock themselves: the kernel table is read without it.) */
+	err = cap->ld ? loader_harvest(cap->ld, &cap->talkers) : 0;
+	if (err)
+		log_error("cannot read the flow table: %s", strerror(-err));
 	ctl_lock(ctl);
 	packets_attach(cfg, pk, &cap->snap, &cap->talkers);
 	cap->snap.filter_expr = ctl->filter_text[0] ? ctl->filter_text : NULL;
-	err = read_backend(cap->ld, cap->ps, &cap->snap, true);
+	err = err ? err : read_backend(cap->ld, cap->ps, &cap->snap);
 	cap->start_ns = cap->last_tick = util_now_mono_ns();
 	poller_sample(&cap->pl, &cap->snap, cap->start_ns);
 	cap->base_packets = cap->snap.all.total.packets;
@@ -631,7 +629,7 @@ static enum capture_end capture_loop(struct wl_config *cfg, struct wl_ctl *ctl, 
 {
 	bool status = status_enabled();
 	enum capture_end end = CAPTURE_DONE;
-	int ret = 0, err = 0;
+	int ret = 0, err = 0, e;
 
 	while (!stop_requested) {
 		uint64_t now;
@@ -652,6 +650,15 @@ static enum capture_end capture_loop(struct wl_config *cfg, struct wl_ctl *ctl, 
 			}
 			ret = 0;
 		}
+		now = util_now_mono_ns();
+		/* The flow table is read without the lock (it takes a while), changed with it. */
+		if (cap->ld && now - cap->last_tick >= 1000000000ull) {
+			err = loader_harvest(cap->ld, &cap->talkers);
+			if (err) {
+				log_error("cannot read the flow table: %s", strerror(-err));
+				break;
+			}
+		}
 		ctl_lock(ctl);
 		if (hup_requested) {
 			hup_requested = 0;
@@ -662,10 +669,8 @@ static enum capture_end capture_loop(struct wl_config *cfg, struct wl_ctl *ctl, 
 			end = CAPTURE_STOPPED;
 			break;
 		}
-		now = util_now_mono_ns();
 		if (cfg->count || now - cap->last_tick >= 1000000000ull || ret > 0) {
-			err = read_backend(cap->ld, cap->ps, &cap->snap,
-					   now - cap->last_tick >= 1000000000ull);
+			err = read_backend(cap->ld, cap->ps, &cap->snap);
 			if (err) {
 				ctl_unlock(ctl);
 				break;
@@ -705,8 +710,12 @@ static enum capture_end capture_loop(struct wl_config *cfg, struct wl_ctl *ctl, 
 		return CAPTURE_FAILED;
 
 	/* The last counts (the maps outlive the interface), then detach. */
+	if (cap->ld && (e = loader_harvest(cap->ld, &cap->talkers))) {
+		log_error("cannot read the flow table: %s", strerror(-e));
+		err = err ? err : e;
+	}
 	ctl_lock(ctl);
-	if (read_backend(cap->ld, cap->ps, &cap->snap, true))
+	if (read_backend(cap->ld, cap->ps, &cap->snap))
 		err = err ? err : -EIO;
 	if (!err)
 		poller_sample(&cap->pl, &cap->snap, util_now_mono_ns());

@@ -31,15 +31,27 @@ static uint64_t table_hash(const struct table *t, const void *key)
 	return h;
 }
 
+/* The home slot of a hash: its high bits scaled to the table (any size, no modulo). */
+static size_t table_home(const struct table *t, uint64_t h)
+{
+	return (size_t)(((unsigned __int128)h * t->nslots) >> 64);
+}
+
+static size_t table_step(const struct table *t, size_t i)
+{
+	return i + 1 == t->nslots ? 0 : i + 1;
+}
+
 int table_init(struct table *t, size_t key_size, size_t entry_size, size_t max_entries)
 {
-	size_t n = 16;
+	/* At most two thirds full: short probe runs without rounding the size up to 2^k. */
+	size_t n = max_entries + max_entries / 2 + 1;
 
 	memset(t, 0, sizeof(*t));
 	if (!key_size || entry_size < key_size || !max_entries)
 		return -EINVAL;
-	while (n < 2 * max_entries)
-		n <<= 1;
+	if (n < 16)
+		n = 16;
 	t->key_size = key_size;
 	t->entry_size = entry_size;
 	t->max_entries = max_entries;
@@ -68,8 +80,7 @@ void table_free(struct table *t)
 
 static size_t table_slot(const struct table *t, const void *key, bool *found)
 {
-	size_t mask = t->nslots - 1;
-	size_t i = table_hash(t, key) & mask;
+	size_t i = table_home(t, table_hash(t, key));
 
 	for (;;) {
 		if (!t->used[i]) {
@@ -80,7 +91,7 @@ static size_t table_slot(const struct table *t, const void *key, bool *found)
 			*found = true;
 			return i;
 		}
-		i = (i + 1) & mask;
+		i = table_step(t, i);
 	}
 }
 
@@ -132,15 +143,15 @@ void *table_next(const struct table *t, size_t *pos)
 /* Empty slot i by backward-shift deletion: later members of its cluster move up (no tombstones). */
 static void table_delete_slot(struct table *t, size_t i)
 {
-	size_t mask = t->nslots - 1, j = i;
+	size_t j = i;
 
 	for (;;) {
 		size_t k;
 
-		j = (j + 1) & mask;
+		j = table_step(t, j);
 		if (!t->used[j])
 			break;
-		k = table_hash(t, t->slots + j * t->entry_size) & mask;
+		k = table_home(t, table_hash(t, t->slots + j * t->entry_size));
 		/* Move j into the hole at i unless its home slot k lies cyclically in (i, j]. */
 		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
 			continue;

@@ -290,7 +290,7 @@ static bool seen_is_stale(void *entry, void *ctx)
 
 #define HARVEST_BATCH 1024
 
-int talkers_harvest(struct talkers *t, int map_fd, int64_t mono_to_real)
+int talkers_harvest(struct talkers *t, int map_fd, int64_t mono_to_real, pthread_mutex_t *lock)
 {
 	struct wl_flow_key *keys;
 	struct wl_flow_val *vals;
@@ -317,8 +317,13 @@ int talkers_harvest(struct talkers *t, int map_fd, int64_t mono_to_real)
 			err = -errno;
 			break;
 		}
+		/* Read the kernel's table without the lock; change ours with it. */
+		if (lock)
+			pthread_mutex_lock(lock);
 		for (__u32 i = 0; i < count; i++)
 			talkers_harvest_one(t, &keys[i], &vals[i], mono_to_real);
+		if (lock)
+			pthread_mutex_unlock(lock);
 		n_total += count;
 		first = false;
 		if (err) { /* ENOENT: that was the last batch */
@@ -330,9 +335,13 @@ int talkers_harvest(struct talkers *t, int map_fd, int64_t mono_to_real)
 	free(vals);
 	if (err)
 		return err;
+	if (lock)
+		pthread_mutex_lock(lock);
 	table_remove_if(&t->seen, seen_is_stale, &t->generation);
 	t->kernel_flows = n_total;
 	t->harvests++;
+	if (lock)
+		pthread_mutex_unlock(lock);
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 #ifndef WL_TALKERS_H
 #define WL_TALKERS_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -91,9 +92,10 @@ void talkers_account(struct talkers *t, const struct wl_flow_key *k, const struc
 
 /*
  * Read the kernel flow table (map_fd) and account what changed since the last harvest.
- * mono_to_real converts the kernel's CLOCK_MONOTONIC stamps to wall clock. Returns 0 or -errno.
+ * mono_to_real converts the kernel's CLOCK_MONOTONIC stamps to wall clock. With lock, the
+ * kernel table is read without it and t changed with it held. Returns 0 or -errno.
  */
-int talkers_harvest(struct talkers *t, int map_fd, int64_t mono_to_real);
+int talkers_harvest(struct talkers *t, int map_fd, int64_t mono_to_real, pthread_mutex_t *lock);
 
 enum talkers_sort {
 	TALKERS_BY_BYTES = 0,
