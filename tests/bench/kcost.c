@@ -144,8 +144,9 @@ int main(int argc, char **argv)
 	int n, floor_fd;
 	double r[5];
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: kcost FILE.pcap REPEAT\n");
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: kcost FILE.pcap REPEAT [VARIANT 0-4: run only that one, "
+				"for a profiler]\n");
 		return 2;
 	}
 	repeat = (unsigned int)strtoul(argv[2], NULL, 10);
@@ -181,10 +182,15 @@ int main(int argc, char **argv)
 		      bpf_program__fd(all->progs.wl_xdp)};
 
 	/* Warm up, then measure one after the other so that all see the same machine state. */
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 5; i++) {
+		r[i] = 0;
+		if (argc == 4 && atoi(argv[3]) != i)
+			continue;
 		run_mix(fds[i], frames, n, repeat / 10 + 1);
+	}
 	for (int i = 0; i < 5; i++)
-		r[i] = run_mix(fds[i], frames, n, repeat);
+		if (argc != 4 || atoi(argv[3]) == i)
+			r[i] = run_mix(fds[i], frames, n, repeat);
 	printf("%.2f %.2f %.2f %.2f %.2f %d\n", r[0], r[1], r[2], r[3], r[4], n);
 	atomic_store(&draining, false);
 	pthread_join(thread, NULL);

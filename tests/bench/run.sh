@@ -28,9 +28,9 @@ PCOUNT=$BUILD/tests/bench/pcap_count
 export ROOT BUILD
 
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
-	PACKETS=200000 RUNS=3 REPEAT=5000 NETRUNS=1 IPERF_S=3 WRK_S=3 RATE_LOOPS=20
+	PACKETS=100000 RUNS=1 REPEAT=2000 NETRUNS=1 IPERF_S=2 WRK_S=2 RATE_LOOPS=10 FLOWS=100000
 else
-	PACKETS=1000000 RUNS=5 REPEAT=20000 NETRUNS=3 IPERF_S=5 WRK_S=5 RATE_LOOPS=100
+	PACKETS=1000000 RUNS=5 REPEAT=10000 NETRUNS=3 IPERF_S=5 WRK_S=5 RATE_LOOPS=100 FLOWS=1000000
 fi
 
 # Namespaces, veth and daemon helpers of the end-to-end tests; they clean up on exit.
@@ -69,8 +69,10 @@ rows=()
 row() { rows+=("| $1 | $2 | $3 | $4 |"); }
 
 ratio() { printf "$3" "$(echo "$1 / $2" | bc -l)"; }
+say() { echo "bench: $*" >&2; }
 
 # 1. kernel cost per packet
+say "kernel cost (BPF_PROG_TEST_RUN, $RUNS runs)"
 if [ "$(id -u)" = 0 ]; then
 	for i in $(seq "$RUNS"); do "$KCOST" "$TMP/mix.pcap" "$REPEAT"; done >"$TMP/kcost" 2>"$TMP/kcost.err"
 	if [ -s "$TMP/kcost" ]; then
@@ -119,6 +121,7 @@ veth_tx() { ip -n "$NSB" -s -j link show dev "$VB" | jq -r '.[0].stats64.tx | "\
 # 2. exact counting at the maximum rate
 maxrate() { # SIZE
 	local size=$1 n sent drop x p t0 t1 td pps
+	say "maximum rate, $size-byte frames"
 	frames_pcap "$TMP/f$size.pcap" 10000 "$size" || return
 	n=$((10000 * RATE_LOOPS))
 	net_up || { row "max rate" "cannot create namespaces" "-" "-"; return; }
@@ -204,6 +207,7 @@ iperf_with() { # LABEL SENSOR-ARGS... ("none" | "tcpdump" | wirelens args)
 
 overhead() {
 	local base bps cpu
+	say "iperf3 overhead ($NETRUNS runs of $IPERF_S s per sensor)"
 	net_up addr || { row "overhead" "cannot create namespaces" "-" "-"; return; }
 	ip netns exec "$NSA" iperf3 -s -D -I "$TMP/iperf3.pid" >/dev/null 2>&1
 	sleep 0.5
@@ -235,6 +239,7 @@ else
 fi
 
 # 4. offline analysis speed
+say "offline speed ($RUNS runs on $PACKETS packets)"
 floor=$(rate "$PCOUNT" "$TMP/bulk.pcap")
 wl=$(rate "$WL" -r "$TMP/bulk.pcap" --json)
 row "offline, minimal libpcap loop (floor)" "$(printf '%.0f pkt/s' "$floor")" "1.00x" "-"
@@ -255,25 +260,27 @@ if command -v tshark >/dev/null; then
 fi
 
 # 5. memory: 1 M distinct flows
-flows_pcap() { # OUT
-	python3 - "$1" <<-'EOF'
+say "memory with $FLOWS distinct flows"
+flows_pcap() { # OUT N
+	python3 - "$1" "$2" <<-'EOF'
 		import struct, sys
 		eth = bytes.fromhex("020000000001020000000002") + b"\x08\x00"
 		with open(sys.argv[1], "wb") as f:
 		    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
 		    hdr = struct.Struct("<IIII"); ipu = struct.Struct(">BBHHHBBHIIHHHH")
-		    for i in range(1000000):
+		    for i in range(int(sys.argv[2])):
 		        src = 0xC6120000 | (i % 65536); dst = 0xC6130000 | ((i * 7) % 65536)
 		        pkt = eth + ipu.pack(0x45, 0, 46, 0, 0, 64, 17, 0, src, dst, 1024 + i % 50000, 53000, 26, 0) + b"\0" * 18
 		        f.write(hdr.pack(1700000000 + i // 100000, i % 100000 * 10, len(pkt), len(pkt)) + pkt)
 	EOF
 }
-flows_pcap "$TMP/flows.pcap"
+flows_pcap "$TMP/flows.pcap" "$FLOWS"
+FLOWS_TEXT=$(printf "%d" "$FLOWS" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta')
 rss=$(python3 -c '
 import resource, subprocess, sys
 subprocess.run([sys.argv[1], "-r", sys.argv[2], "--json"], stdout=subprocess.DEVNULL)
 print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)' "$WL" "$TMP/flows.pcap")
-row "memory, wirelens -r, 1 M distinct flows: peak RSS" "$rss MiB" "-" "<= 64 MiB"
+row "memory, wirelens -r, $FLOWS_TEXT distinct flows: peak RSS" "$rss MiB" "-" "<= 64 MiB"
 if [ "$(id -u)" = 0 ] && have_bpf && net_up; then
 	daemon_start m --backend xdp --no-web --pin-path "$PIN_BASE-m" --json
 	replay B "$TMP/flows.pcap" --topspeed
@@ -282,13 +289,14 @@ if [ "$(id -u)" = 0 ] && have_bpf && net_up; then
 	mapmem=$(bpftool -j map show | jq '[.[] | select(.name | test("^wl_|^wirelens")) |
 		.bytes_memlock | tonumber] | add / 1048576 * 10 | round / 10')
 	daemon_stop
-	row "memory, live daemon (XDP) after 1 M distinct flows: peak RSS" "$live_rss MiB" "-" \
+	row "memory, live daemon (XDP) after $FLOWS_TEXT distinct flows: peak RSS" "$live_rss MiB" "-" \
 		"<= 64 MiB"
 	row "memory, BPF maps (bpftool bytes_memlock, all pinned maps)" "$mapmem MiB" "-" "-"
 	net_down
 fi
 
 # 6. API under load
+say "API under load (wrk, $WRK_S s)"
 wrk_run() { # URL -> "req/s p99_ms"
 	"${IN_A[@]}" wrk -t2 -c50 -d"${WRK_S}s" --latency "$1" 2>/dev/null | awk '
 		/Requests\/sec/ { rps = $2 }
