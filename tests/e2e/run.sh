@@ -386,22 +386,32 @@ test_topspeed_million() {
 	net_up || fail "cannot create namespaces" || return
 	daemon_start d --backend xdp --pin-path "$PIN_BASE-s" --json ||
 		fail "daemon did not start: $(cat "$TMPD/d.err")" || return
+	local tx0 tx1 sent
+	tx0=$(ip -n "$NSB" -s -j link show dev "$VB" | jq '.[0].stats64.tx.packets')
 	replay B "$TMPD/t.pcap" --topspeed --loop=10 || fail "tcpreplay failed" || return
 	sleep 1.5
 	daemon_stop
 	got=$(jq '.directions.in.totals.packets' "$TMPD/d.json")
-	# A veth drops what its peer's ring cannot take before any hook runs (counted as the
-	# sender's tx drops); every frame that reached XDP must be counted.
+	# With XDP on the peer, the sender's tx packets are the frames the peer's XDP hook
+	# received (veth_get_stats64); what the peer's ring could not take is in tx dropped, and
+	# what tcpreplay could not hand to a busy machine is in neither. Every frame that reached
+	# XDP must be counted.
+	tx1=$(ip -n "$NSB" -s -j link show dev "$VB" | jq '.[0].stats64.tx.packets')
+	sent=$((tx1 - tx0))
 	lost=$(ip -n "$NSB" -s -j link show dev "$VB" | jq '.[0].stats64.tx.dropped')
-	[ "$got" = $((1000000 - lost)) ] ||
-		fail "XDP counted $got of 1000000 frames sent, $lost dropped by the veth" || return
+	[ "$sent" -ge 500000 ] ||
+		fail "only $sent of 1000000 frames reached the hook ($lost dropped by the veth)" ||
+		return
+	[ "$got" = "$sent" ] ||
+		fail "XDP counted $got of $sent frames that reached the hook, $lost dropped by the veth" ||
+		return
 	daemon_start p --backend pcap --json ||
 		fail "pcap daemon did not start: $(cat "$TMPD/p.err")" || return
 	replay B "$TMPD/t.pcap" --topspeed --loop=10
 	sleep 2
 	daemon_stop
 	pc=$(jq '.directions.in.totals.packets' "$TMPD/p.json")
-	echo "# top speed: 1000000 frames sent; XDP counted $got (veth dropped $lost before the hook); pcap counted $pc (kernel drops $(jq .drops.pcap_kernel "$TMPD/p.json"))"
+	echo "# top speed: 1000000 frames replayed, $sent reached the hook; XDP counted $got (veth dropped $lost before the hook); pcap counted $pc (kernel drops $(jq .drops.pcap_kernel "$TMPD/p.json"))"
 	net_down
 }
 
