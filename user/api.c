@@ -774,8 +774,8 @@ void api_publish(struct wl_ctl *c, uint64_t now_real_s)
 	int err = 0;
 
 	ctl_changed(c);
-	if (!c->snap)
-		return;
+	if (!c->snap || !c->listen_desc)
+		return; /* no web server: nobody to render for */
 	stats_refresh(c);
 	if (!c->hub)
 		return;

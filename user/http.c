@@ -724,6 +724,7 @@ void http_stop(struct http_server *s)
 	ctl_answer(s->ctl, 503, "wirelens is shutting down");
 	ctl_unlock(s->ctl);
 	MHD_stop_daemon(s->d);
+	s->ctl->listen_desc = NULL;
 	free(s->cert);
 	free(s->key);
 	free(s);

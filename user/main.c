@@ -827,6 +827,11 @@ static int run_live(struct wl_config *cfg)
 		capture_finish(&ctl, cur);
 		err = -EINVAL;
 	}
+	if (!err && http) {
+		ctl_lock(&ctl);
+		api_publish(&ctl, util_now_real_ns() / 1000000000ull);
+		ctl_unlock(&ctl);
+	}
 	if (err) {
 		talkers_teardown(&cur->snap);
 		pcapw_close(pk.writer);
