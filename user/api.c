@@ -255,40 +255,56 @@ void api_talkers(struct wl_ctl *c, const char *by, const char *dir, const char *
 	answer_json(a, o);
 }
 
+static void answer_filter_error(struct api_answer *a, const char *text,
+				const struct wl_filter_error *ferr)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o && cJSON_AddStringToObject(o, "error", ferr->msg) &&
+	    cJSON_AddNumberToObject(o, "position", (double)ferr->pos) &&
+	    cJSON_AddStringToObject(o, "expression", text)) {
+		answer_json(a, o);
+		a->status = 400;
+		return;
+	}
+	cJSON_Delete(o);
+	api_error(a, 500, "out of memory");
+}
+
 /* The newest records with seq > after (and matching prog, if any), at most limit, oldest first. */
 static cJSON *records_after(const struct packets *p, uint64_t after, size_t limit,
 			    const struct wl_filter_prog *prog)
 {
+	size_t *pick = calloc(limit < p->count ? limit : p->count ? p->count : 1, sizeof(*pick));
 	cJSON *arr = cJSON_CreateArray();
-	size_t first = p->count, n = 0;
+	size_t n = 0;
 
-	if (!arr)
+	if (!arr || !pick) {
+		free(pick);
+		cJSON_Delete(arr);
 		return NULL;
-	/* Walk back from the newest to find where the answer starts. */
-	while (first > 0 && n < limit) {
-		const struct wl_record *r = packets_get(p, first - 1);
+	}
+	/* Walk back from the newest, picking the answer; then render it oldest first. */
+	for (size_t i = p->count; i > 0 && n < limit; i--) {
+		const struct wl_record *r = packets_get(p, i - 1);
 		struct wl_filter_env env = {.caplen = r->caplen, .app = r->app};
 
 		if (r->seq <= after)
 			break;
-		first--;
 		if (!prog || wl_filter_run(prog, r->data, &env))
-			n++;
+			pick[n++] = i - 1;
 	}
-	for (size_t i = first; i < p->count; i++) {
-		const struct wl_record *r = packets_get(p, i);
-		struct wl_filter_env env = {.caplen = r->caplen, .app = r->app};
-		cJSON *o;
+	while (n > 0) {
+		cJSON *o = json_record(packets_get(p, pick[--n]));
 
-		if (prog && !wl_filter_run(prog, r->data, &env))
-			continue;
-		o = json_record(r);
 		if (!o || !cJSON_AddItemToArray(arr, o)) {
 			cJSON_Delete(o);
 			cJSON_Delete(arr);
-			return NULL;
+			arr = NULL;
+			break;
 		}
 	}
+	free(pick);
 	return arr;
 }
 
@@ -314,16 +330,7 @@ void api_packets(struct wl_ctl *c, const char *limit, const char *filter, const 
 			return api_error(a, 500, "out of memory");
 		if (wl_filter_compile(filter, linktype, prog, &ferr)) {
 			free(prog);
-			o = cJSON_CreateObject();
-			if (o && cJSON_AddStringToObject(o, "error", ferr.msg) &&
-			    cJSON_AddNumberToObject(o, "position", (double)ferr.pos) &&
-			    cJSON_AddStringToObject(o, "expression", filter)) {
-				answer_json(a, o);
-				a->status = 400;
-				return;
-			}
-			cJSON_Delete(o);
-			return api_error(a, 500, "out of memory");
+			return answer_filter_error(a, filter, &ferr);
 		}
 	}
 	o = cJSON_CreateObject();
@@ -466,22 +473,6 @@ static bool body_filter(const cJSON *o, bool required, char *out, size_t size, s
 	}
 	snprintf(out, size, "%s", f->valuestring);
 	return true;
-}
-
-static void answer_filter_error(struct api_answer *a, const char *text,
-				const struct wl_filter_error *ferr)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	if (o && cJSON_AddStringToObject(o, "error", ferr->msg) &&
-	    cJSON_AddNumberToObject(o, "position", (double)ferr->pos) &&
-	    cJSON_AddStringToObject(o, "expression", text)) {
-		answer_json(a, o);
-		a->status = 400;
-		return;
-	}
-	cJSON_Delete(o);
-	api_error(a, 500, "out of memory");
 }
 
 void api_filter_set(struct wl_ctl *c, const char *body, size_t len, struct api_answer *a)

@@ -21,6 +21,7 @@ struct api_answer {
 	const char *ctype;
 	const char *filename;	 /* sent as an attachment with this name, or NULL */
 	struct ctl_text *shared; /* instead of body: a shared text (a reference) */
+	const char *allow;	 /* the Allow header of a 405, or NULL */
 };
 
 /* a = {"error": message} with status. */

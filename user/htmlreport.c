@@ -65,12 +65,6 @@ static int put_data(FILE *f, const struct wl_snapshot *snap)
 	return 0;
 }
 
-/* Replace `tag` in the page: returns where it starts, or NULL. */
-static const char *find_tag(const char *page, const char *tag)
-{
-	return strstr(page, tag);
-}
-
 int report_html(FILE *f, const void *ctx)
 {
 	static const char css_tag[] = "<link rel=\"stylesheet\" href=\"style.css\">";
@@ -85,10 +79,10 @@ int report_html(FILE *f, const void *ctx)
 	if (!assets_find("/index.html", &page) || !assets_find("/style.css", &css) ||
 	    !assets_find("/chart.umd.js", &chart) || !assets_find("/app.js", &app))
 		return -ENOENT;
-	head_at = find_tag(page.data, head_tag);
-	css_at = find_tag(page.data, css_tag);
-	chart_at = find_tag(page.data, chart_tag);
-	app_at = find_tag(page.data, app_tag);
+	head_at = strstr(page.data, head_tag);
+	css_at = strstr(page.data, css_tag);
+	chart_at = strstr(page.data, chart_tag);
+	app_at = strstr(page.data, app_tag);
 	if (!head_at || !css_at || !chart_at || !app_at || !(head_at < css_at) ||
 	    !(css_at < chart_at) || !(chart_at < app_at))
 		return -EINVAL; /* the page lost the tags the report replaces */

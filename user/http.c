@@ -155,6 +155,8 @@ static enum MHD_Result send_answer(struct MHD_Connection *conn, struct api_answe
 	}
 	if (a->status == 401)
 		MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"wirelens\"");
+	if (a->allow)
+		MHD_add_response_header(r, "Allow", a->allow);
 	ret = MHD_queue_response(conn, (unsigned int)a->status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -409,28 +411,12 @@ static enum MHD_Result check_request(struct http_server *s, struct req *r, const
 	}
 	if (!(r->route->methods & m)) {
 		struct api_answer a = {0};
-		struct MHD_Response *resp;
-		enum MHD_Result ret;
+		bool get = r->route->methods & M_GET, post = r->route->methods & M_POST;
 
 		api_error(&a, 405, "%s is not allowed here; use %s", method,
-			  r->route->methods & M_POST
-				  ? (r->route->methods & M_GET ? "GET or POST" : "POST")
-				  : "GET");
-		resp = MHD_create_response_from_buffer(a.len, a.body, MHD_RESPMEM_MUST_FREE);
-		if (!resp) {
-			free(a.body);
-			return MHD_NO;
-		}
-		add_headers(resp, true);
-		MHD_add_response_header(resp, "Content-Type", a.ctype);
-		MHD_add_response_header(
-			resp, "Allow",
-			r->route->methods & M_POST
-				? (r->route->methods & M_GET ? "GET, HEAD, POST" : "POST")
-				: "GET, HEAD");
-		ret = MHD_queue_response(conn, 405, resp);
-		MHD_destroy_response(resp);
-		return ret;
+			  post ? (get ? "GET or POST" : "POST") : "GET");
+		a.allow = post ? (get ? "GET, HEAD, POST" : "POST") : "GET, HEAD";
+		return send_answer(conn, &a);
 	}
 	if (!authorized(s, conn, r->route))
 		return send_error(conn, 401,

@@ -53,6 +53,18 @@ static int json_add_real(cJSON *obj, const char *name, double v)
 	return 0;
 }
 
+/* The six rates (current, average, peak; packets and bits per second) as members of obj. */
+static int json_add_rates(cJSON *obj, const struct wl_rates *r)
+{
+	if (json_add_real(obj, "pps", r->pps) || json_add_real(obj, "bps", r->bps) ||
+	    json_add_real(obj, "avg_pps", r->avg_pps) ||
+	    json_add_real(obj, "avg_bps", r->avg_bps) ||
+	    json_add_real(obj, "peak_pps", r->peak_pps) ||
+	    json_add_real(obj, "peak_bps", r->peak_bps))
+		return -ENOMEM;
+	return 0;
+}
+
 static cJSON *json_counter(const struct wl_counter *c)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -338,13 +350,11 @@ static int json_add_buckets(cJSON *bw, const char *name, const struct ts_bucket 
 
 		if (b->t != t || !b->total.packets)
 			continue; /* seconds without traffic are left out */
-		o = cJSON_CreateObject();
-		if (!o || !cJSON_AddItemToArray(arr, o) || json_add_u64(o, "t", t) ||
-		    json_add_u64(o, "packets", b->total.packets) ||
-		    json_add_u64(o, "bytes", b->total.bytes) ||
-		    json_add_partition(o, "l4", b->l4, wl_l4_names, WL_L4_MAX, true) ||
-		    json_add_partition(o, "app", b->app, wl_app_names, WL_APP_MAX, true))
+		o = json_point(b);
+		if (!o || !cJSON_AddItemToArray(arr, o)) {
+			cJSON_Delete(o);
 			return -ENOMEM;
+		}
 		if (b->spike && !cJSON_AddBoolToObject(o, "spike", true))
 			return -ENOMEM;
 	}
@@ -357,12 +367,7 @@ static int json_add_bandwidth(cJSON *root, const struct wl_snapshot *snap, bool 
 	cJSON *bw = cJSON_AddObjectToObject(root, "bandwidth"), *arr;
 	uint64_t n;
 
-	if (!bw || json_add_real(bw, "pps", snap->rates.pps) ||
-	    json_add_real(bw, "bps", snap->rates.bps) ||
-	    json_add_real(bw, "avg_pps", snap->rates.avg_pps) ||
-	    json_add_real(bw, "avg_bps", snap->rates.avg_bps) ||
-	    json_add_real(bw, "peak_pps", snap->rates.peak_pps) ||
-	    json_add_real(bw, "peak_bps", snap->rates.peak_bps) ||
+	if (!bw || json_add_rates(bw, &snap->rates) ||
 	    json_add_real(bw, "spike_factor", ts->spike_factor) ||
 	    json_add_u64(bw, "spike_count", ts->nspikes) ||
 	    json_add_u64(bw, "late_packets", ts->late))
@@ -599,12 +604,7 @@ cJSON *json_snapshot_ex(const struct wl_snapshot *snap, unsigned int top, bool s
 	}
 	if (ok) {
 		o = cJSON_AddObjectToObject(root, "rates");
-		ok = o && !json_add_real(o, "pps", snap->rates.pps) &&
-		     !json_add_real(o, "bps", snap->rates.bps) &&
-		     !json_add_real(o, "avg_pps", snap->rates.avg_pps) &&
-		     !json_add_real(o, "avg_bps", snap->rates.avg_bps) &&
-		     !json_add_real(o, "peak_pps", snap->rates.peak_pps) &&
-		     !json_add_real(o, "peak_bps", snap->rates.peak_bps);
+		ok = o && !json_add_rates(o, &snap->rates);
 	}
 	ok = ok && !json_add_real(root, "duration_s", snap->duration_s);
 	if (ok && snap->source.kind == WL_SOURCE_FILE) {
@@ -681,12 +681,7 @@ cJSON *json_timeseries(const struct wl_snapshot *snap, uint64_t window)
 						  window));
 	else if (ok)
 		ok = cJSON_AddArrayToObject(o, "points") != NULL;
-	ok = ok && !json_add_real(o, "pps", snap->rates.pps) &&
-	     !json_add_real(o, "bps", snap->rates.bps) &&
-	     !json_add_real(o, "avg_pps", snap->rates.avg_pps) &&
-	     !json_add_real(o, "avg_bps", snap->rates.avg_bps) &&
-	     !json_add_real(o, "peak_pps", snap->rates.peak_pps) &&
-	     !json_add_real(o, "peak_bps", snap->rates.peak_bps);
+	ok = ok && !json_add_rates(o, &snap->rates);
 	if (!ok) {
 		cJSON_Delete(o);
 		return NULL;

@@ -174,22 +174,26 @@ int metrics_write(FILE *f, const struct wl_ctl *c)
 		       "Capacity of the kernel flow table (0: pcap backend).");
 		sample(f, "wirelens_flow_table_capacity", iface, NULL, NULL, NULL,
 		       U64(s->flow_table_size));
+		const struct {
+			const char *name;
+			const struct table *tab;
+			const struct talkers_other *other;
+		} tables[] = {
+			{"hosts", &t->hosts, &t->hosts_other},
+			{"pairs", &t->pairs, &t->pairs_other},
+			{"flows", &t->flows, &t->flows_other},
+		};
+
 		family(f, "wirelens_talkers_entries", "gauge",
 		       "Entries in the hosts, pairs and flows tables.");
-		sample(f, "wirelens_talkers_entries", iface, NULL, "table", "hosts",
-		       U64(t->hosts.count));
-		sample(f, "wirelens_talkers_entries", iface, NULL, "table", "pairs",
-		       U64(t->pairs.count));
-		sample(f, "wirelens_talkers_entries", iface, NULL, "table", "flows",
-		       U64(t->flows.count));
+		for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+			sample(f, "wirelens_talkers_entries", iface, NULL, "table", tables[i].name,
+			       U64(tables[i].tab->count));
 		family(f, "wirelens_talkers_folds_total", "counter",
 		       "Times a full table folded its least active entries into 'other'.");
-		sample(f, "wirelens_talkers_folds_total", iface, NULL, "table", "hosts",
-		       U64(t->hosts_other.folds));
-		sample(f, "wirelens_talkers_folds_total", iface, NULL, "table", "pairs",
-		       U64(t->pairs_other.folds));
-		sample(f, "wirelens_talkers_folds_total", iface, NULL, "table", "flows",
-		       U64(t->flows_other.folds));
+		for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+			sample(f, "wirelens_talkers_folds_total", iface, NULL, "table",
+			       tables[i].name, U64(tables[i].other->folds));
 	}
 	if (s->ts) {
 		family(f, "wirelens_bandwidth_spikes_total", "counter",

@@ -31,6 +31,16 @@ need_net() {
 
 # --- counting the mix ----------------------------------------------------------------------
 
+# The catalogue (top speed) and the bulk mix (20 kpps) from B, then stop the daemon "d",
+# which must exit 0.
+send_mix_and_stop() {
+	replay B "$TMPD/cat.pcap" --topspeed || fail "tcpreplay failed" || return
+	replay B "$TMPD/bulk.pcap" --pps=20000 || fail "tcpreplay failed" || return
+	sleep 1.5
+	daemon_stop
+	[ "$DRC" = 0 ] || fail "daemon exit status $DRC: $(cat "$TMPD/d.err")"
+}
+
 # mix BACKEND: the catalogue (wire-safe frames) and a bulk mix sent from B; `in` must equal
 # the declared counts exactly, `out` must be zero.
 mix() {
@@ -44,11 +54,7 @@ mix() {
 	net_up || fail "cannot create namespaces" || return
 	daemon_start d --backend "$backend" --pin-path "$PIN_BASE-$backend" --json ||
 		fail "daemon did not start: $(cat "$TMPD/d.err")" || return
-	replay B "$TMPD/cat.pcap" --topspeed || fail "tcpreplay failed" || return
-	replay B "$TMPD/bulk.pcap" --pps=20000 || fail "tcpreplay failed" || return
-	sleep 1.5
-	daemon_stop
-	[ "$DRC" = 0 ] || fail "daemon exit status $DRC: $(cat "$TMPD/d.err")" || return
+	send_mix_and_stop || return
 	exp=$(sum_counts "$TMPD/cat.exp" "$TMPD/bulk.exp")
 	got=$(dir_counts "$TMPD/d.json" in)
 	jq_eq "$exp" "$got" || fail "in != sent mix: expected $exp got $got; veth: $(veth_drops)" ||
@@ -765,11 +771,7 @@ filter_live() {
 	net_up || fail "cannot create namespaces" || return
 	daemon_start d --backend "$backend" --pin-path "$PIN_BASE-f$backend" --json "$FILTER_EXPR" ||
 		fail "daemon did not start: $(cat "$TMPD/d.err")" || return
-	replay B "$TMPD/cat.pcap" --topspeed || fail "tcpreplay failed" || return
-	replay B "$TMPD/bulk.pcap" --pps=20000 || fail "tcpreplay failed" || return
-	sleep 1.5
-	daemon_stop
-	[ "$DRC" = 0 ] || fail "daemon exit status $DRC: $(cat "$TMPD/d.err")" || return
+	send_mix_and_stop || return
 	got=$(dir_counts "$TMPD/d.json" in)
 	jq_eq "$exp" "$got" || fail "matched != libpcap's selection: expected $exp got $got" || return
 	seen=$(jq '.directions.in.seen.packets' "$TMPD/d.json")
