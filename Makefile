@@ -3,6 +3,8 @@
 
 PREFIX   ?= /usr/local
 DESTDIR  ?=
+MANDIR   ?= $(PREFIX)/share/man
+UNITDIR  ?= /lib/systemd/system
 BUILD    ?= build
 SANITIZE ?= 0
 
@@ -59,7 +61,7 @@ BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/bench/%)
 DEB_PKGS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libpcap-dev \
 	libmicrohttpd-dev libcjson-dev libcmocka-dev pkg-config iproute2 tcpdump tshark \
 	tcpreplay jq python3 util-linux procps ethtool iputils-ping bc libclang-rt-14-dev \
-	curl chromium prometheus wrk openssl iperf3
+	curl chromium prometheus wrk openssl iperf3 groff-base systemd
 
 .DEFAULT_GOAL := all
 # Keep intermediate objects (tests/lib) so that nothing rebuilds needlessly.
@@ -77,12 +79,16 @@ help:
 	@echo '  test          deps + build, then run every test (SANITIZE=1: ASan+UBSan build)'
 	@echo '  bench         run the benchmarks in tests/bench/ (writes tests/bench/RESULTS.md)'
 	@echo '  bench-quick   the benchmarks with small inputs (under 2 minutes)'
-	@echo '  install       install to $$(DESTDIR)$$(PREFIX) (default /usr/local)'
+	@echo '  test-golden   the golden tests (JSON, --help, man page, default config)'
+	@echo '  test-e2e      the end-to-end tests (TESTS="test_a test_b" for some)'
+	@echo '  install       binary, man page, systemd unit and /etc/wirelens/wirelens.conf (if absent)'
+	@echo '                to $$(DESTDIR)$$(PREFIX) (default /usr/local)'
+	@echo '  uninstall     remove them (the config file only if unchanged)'
 	@echo '  clean         remove build/'
 	@echo '  vmlinux       regenerate vmlinux.h from the running kernel'"'"'s BTF'
 	@echo '  format        clang-format every C source'
 	@echo '  format-check  fail if any C source is not clang-formatted'
-	@echo 'Variables: V=1 shows commands, SANITIZE=1, PREFIX, DESTDIR.'
+	@echo 'Variables: V=1 shows commands, SANITIZE=1, PREFIX, DESTDIR, MANDIR, UNITDIR.'
 
 # --- dependencies -----------------------------------------------------------------------
 
@@ -189,11 +195,42 @@ bench-quick: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) BENCH_QUICK=1 tests/bench/run.sh
 
+test-golden: all
+	@BUILD=$(BUILD) tests/golden/run.sh | tee $(BUILD)/golden.log; ! grep -q '^FAIL ' $(BUILD)/golden.log
+
+test-e2e: all
+	@BUILD=$(BUILD) tests/e2e/run.sh $(TESTS) | tee $(BUILD)/e2e.log; ! grep -q '^FAIL ' $(BUILD)/e2e.log
+
+# The unit names the installed binary; an existing configuration file is never overwritten,
+# and uninstall removes it only when it is still the shipped default.
+CONF := $(DESTDIR)/etc/wirelens/wirelens.conf
+
 install: $(BIN)
-	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/wirelens
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/sbin/wirelens)
+	$(Q)install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/wirelens
+	$(call msg,INSTALL,$(DESTDIR)$(MANDIR)/man8/wirelens.8)
+	$(Q)install -D -m 0644 docs/wirelens.8 $(DESTDIR)$(MANDIR)/man8/wirelens.8
+	$(call msg,INSTALL,$(DESTDIR)$(UNITDIR)/wirelens.service)
+	$(Q)sed 's|/usr/local/sbin/wirelens|$(PREFIX)/sbin/wirelens|' packaging/wirelens.service \
+		>$(BUILD)/wirelens.service
+	$(Q)install -D -m 0644 $(BUILD)/wirelens.service $(DESTDIR)$(UNITDIR)/wirelens.service
+	$(Q)if [ -e $(CONF) ]; then \
+		echo "  KEEP     $(CONF) (the shipped default is packaging/wirelens.conf)"; \
+	else \
+		printf '  %-8s %s\n' INSTALL $(CONF); \
+		install -D -m 0644 packaging/wirelens.conf $(CONF); \
+	fi
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/wirelens
+	$(call msg,RM,$(DESTDIR)$(PREFIX)/sbin/wirelens and the man page and unit)
+	$(Q)rm -f $(DESTDIR)$(PREFIX)/sbin/wirelens $(DESTDIR)$(MANDIR)/man8/wirelens.8 \
+		$(DESTDIR)$(UNITDIR)/wirelens.service
+	$(Q)if cmp -s packaging/wirelens.conf $(CONF); then \
+		printf '  %-8s %s\n' RM $(CONF); \
+		rm -f $(CONF); rmdir $(dir $(CONF)) 2>/dev/null || true; \
+	elif [ -e $(CONF) ]; then \
+		echo "  KEEP     $(CONF): changed from the default (remove it by hand)"; \
+	fi
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c): each runs FUZZ_SECONDS from its seed corpus.
 FUZZ_SECONDS ?= 300

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "wirelens.h"
 #include "log.h"
@@ -20,10 +21,40 @@ struct cli_option {
 	int (*apply)(struct wl_config *cfg, const char *opt, const char *arg);
 };
 
+/* "FILE:LINE" while a configuration file's line is applied; NULL for the command line. */
+static const char *cli_where;
+
 static int cli_bad_value(const char *opt, const char *arg, const char *what)
 {
-	log_error("invalid value '%s' for %s: %s (see wirelens --help)", arg, opt, what);
+	log_error("%s%sinvalid value '%s' for %s: %s (see wirelens --help)", cli_where ?: "",
+		  cli_where ? ": " : "", arg, opt, what);
 	return -EINVAL;
+}
+
+/*
+ * A flag: its command-line option comes without an argument (arg NULL, the flag is set); a
+ * configuration file gives true/yes/on/1 or false/no/off/0.
+ */
+static int cli_parse_bool(const char *arg, bool *out)
+{
+	static const char *const words[] = {"false", "no", "off", "0", "true", "yes", "on", "1"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
+		if (!strcasecmp(arg, words[i])) {
+			*out = i >= ARRAY_SIZE(words) / 2;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int opt_flag(bool *dst, const char *opt, const char *arg)
+{
+	if (!arg)
+		*dst = true;
+	else if (cli_parse_bool(arg, dst))
+		return cli_bad_value(opt, arg, "expected true or false");
+	return 0;
 }
 
 static int opt_interface(struct wl_config *cfg, const char *opt, const char *arg)
@@ -60,10 +91,7 @@ static int opt_duration(struct wl_config *cfg, const char *opt, const char *arg)
 
 static int opt_json(struct wl_config *cfg, const char *opt, const char *arg)
 {
-	(void)opt;
-	(void)arg;
-	cfg->json = true;
-	return 0;
+	return opt_flag(&cfg->json, opt, arg);
 }
 
 static int opt_list(struct wl_config *cfg, const char *opt, const char *arg)
@@ -223,10 +251,7 @@ static int opt_listen(struct wl_config *cfg, const char *opt, const char *arg)
 
 static int opt_no_web(struct wl_config *cfg, const char *opt, const char *arg)
 {
-	(void)opt;
-	(void)arg;
-	cfg->no_web = true;
-	return 0;
+	return opt_flag(&cfg->no_web, opt, arg);
 }
 
 static int opt_token_file(struct wl_config *cfg, const char *opt, const char *arg)
@@ -276,10 +301,23 @@ static int opt_rotate_files(struct wl_config *cfg, const char *opt, const char *
 
 static int opt_verbose(struct wl_config *cfg, const char *opt, const char *arg)
 {
-	(void)opt;
-	(void)arg;
-	cfg->verbose++;
+	uint64_t level;
+	bool on;
+
+	if (!arg)
+		cfg->verbose++;
+	else if (!cli_parse_bool(arg, &on))
+		cfg->verbose = on;
+	else if (!util_parse_u64(arg, 0, 3, &level))
+		cfg->verbose = (int)level;
+	else
+		return cli_bad_value(opt, arg, "expected true, false or a level from 0 to 3");
 	return 0;
+}
+
+static int opt_config(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	return opt_path(&cfg->config_file, opt, arg);
 }
 
 static int opt_version(struct wl_config *cfg, const char *opt, const char *arg)
@@ -362,6 +400,10 @@ static const struct cli_option cli_options[] = {
 	 opt_allow_host},
 	{"btf", 0, "FILE", "kernel BTF to use when the kernel has none in /sys/kernel/btf",
 	 opt_btf},
+	{"config", 0, "FILE",
+	 "read settings from FILE first, the command line overrides them "
+	 "(default " WL_CONFIG_DEFAULT " if it exists)",
+	 opt_config},
 	{"verbose", 'v', NULL, "more messages; -vv also shows libbpf's debug output", opt_verbose},
 	{"version", 'V', NULL, "print the version and exit", opt_version},
 	{"help", 'h', NULL, "print this help and exit", opt_help},
@@ -424,12 +466,166 @@ static int cli_join_filter(int argc, char **argv, int first, struct wl_config *c
 	return 0;
 }
 
+/* The option of a getopt_long return value (short name, or 0x100 + table index). */
+static const struct cli_option *cli_find(int c)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cli_options); i++) {
+		if ((cli_options[i].short_name && c == cli_options[i].short_name) ||
+		    c == 0x100 + (int)i)
+			return &cli_options[i];
+	}
+	return NULL;
+}
+
+/* Options that are actions of one command rather than settings: refused in a file. */
+static bool cli_is_action(const struct cli_option *o)
+{
+	return o->apply == opt_help || o->apply == opt_version || o->apply == opt_config ||
+	       o->apply == opt_list || o->apply == opt_dump_filter;
+}
+
+int cli_set_option(struct wl_config *cfg, const char *name, const char *value, const char *where)
+{
+	const struct cli_option *o = NULL;
+	int err;
+
+	if (!strcmp(name, "filter")) {
+		char *f = value[0] ? strdup(value) : NULL;
+
+		if (value[0] && !f)
+			return -ENOMEM;
+		free(cfg->filter);
+		cfg->filter = f;
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(cli_options) && !o; i++) {
+		if (!strcmp(cli_options[i].name, name))
+			o = &cli_options[i];
+	}
+	if (!o) {
+		log_error("%s: unknown option '%s'%s (see wirelens --help)", where, name,
+			  name[0] == '-' ? ": write the long option name without dashes" : "");
+		return -EINVAL;
+	}
+	if (cli_is_action(o)) {
+		log_error("%s: '%s' is an action of the command line, not a setting: remove it "
+			  "from the file",
+			  where, name);
+		return -EINVAL;
+	}
+	cli_where = where;
+	err = o->apply(cfg, name, value);
+	cli_where = NULL;
+	return err;
+}
+
+/*
+ * The configuration file comes first and the command line overrides it, so a first getopt
+ * pass only looks for --config (and for -h and -V, which read no file).
+ */
+static int cli_read_config(int argc, char **argv, struct wl_config *cfg, const char *shortopts,
+			   const struct option *longopts)
+{
+	const char *path = NULL;
+	int c, err;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		const struct cli_option *o = cli_find(c);
+
+		if (o && (o->apply == opt_help || o->apply == opt_version))
+			return 0;
+		if (o && o->apply == opt_config) {
+			err = opt_config(cfg, "--config", optarg);
+			if (err)
+				return err;
+			path = optarg;
+		}
+	}
+	err = config_load(cfg, path ?: WL_CONFIG_DEFAULT, path != NULL, cli_set_option);
+	if (err)
+		return err;
+	if (cfg->filter && cfg->filter_file) {
+		log_error("%s: both filter and filter-file are set: keep one",
+			  path ?: WL_CONFIG_DEFAULT);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Apply the options of argv to cfg. */
+static int cli_getopt(int argc, char **argv, struct wl_config *cfg, const char *shortopts,
+		      const struct option *longopts)
+{
+	int c, err;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		const struct cli_option *o;
+		char optname[64];
+
+		if (c == '?' || c == ':') {
+			const char *bad = argv[optind - 1];
+
+			if (optopt && optopt < 0x100)
+				snprintf(optname, sizeof(optname), "-%c", optopt);
+			else if (optopt >= 0x100)
+				snprintf(optname, sizeof(optname), "--%s",
+					 cli_options[optopt - 0x100].name);
+			else
+				snprintf(optname, sizeof(optname), "%s", bad);
+			if (c == ':')
+				log_error("option '%s' needs an argument (see wirelens --help)",
+					  optname);
+			else
+				log_error("unrecognized option '%s' (see wirelens --help)",
+					  optname);
+			return -EINVAL;
+		}
+		o = cli_find(c);
+		if (!o)
+			return -EINVAL;
+		if (o->short_name)
+			snprintf(optname, sizeof(optname), "-%c/--%s", o->short_name, o->name);
+		else
+			snprintf(optname, sizeof(optname), "--%s", o->name);
+		err = o->apply(cfg, optname, optarg);
+		if (err)
+			return err;
+	}
+	return cli_join_filter(argc, argv, optind, cfg);
+}
+
+/*
+ * Settings that the command line replaces as a whole rather than adds to: what to capture
+ * (-i or -r), the filter (expression or -F) and the --allow-host list. FILE holds what the
+ * configuration file set; cfg what the command line set on top of an emptied copy.
+ */
+static void cli_merge_file(struct wl_config *cfg, const struct wl_config *file)
+{
+	if (!cfg->ifname && !cfg->file) {
+		cfg->ifname = file->ifname;
+		cfg->file = file->file;
+	}
+	if (!cfg->filter && !cfg->filter_file) {
+		cfg->filter = file->filter;
+		cfg->filter_file = file->filter_file;
+	} else {
+		free(file->filter);
+	}
+	if (!cfg->n_allow_hosts) {
+		memcpy(cfg->allow_hosts, file->allow_hosts, sizeof(cfg->allow_hosts));
+		cfg->n_allow_hosts = file->n_allow_hosts;
+	}
+}
+
 int cli_parse(int argc, char **argv, struct wl_config *cfg)
 {
 	struct option longopts[ARRAY_SIZE(cli_options) + 1];
 	char shortopts[2 * ARRAY_SIZE(cli_options) + 2];
+	struct wl_config file;
 	size_t ns = 0;
-	int c, err;
+	int err;
 
 	memset(longopts, 0, sizeof(longopts));
 	shortopts[ns++] = ':'; /* report a missing argument as ':' */
@@ -452,47 +648,16 @@ int cli_parse(int argc, char **argv, struct wl_config *cfg)
 	cfg->snaplen = WL_SNAPLEN_DEFAULT;
 	cfg->packet_buffer = WL_PACKET_BUFFER_DEFAULT;
 	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-		const struct cli_option *o = NULL;
-		char optname[64];
-
-		if (c == '?' || c == ':') {
-			const char *bad = argv[optind - 1];
-
-			if (optopt && optopt < 0x100)
-				snprintf(optname, sizeof(optname), "-%c", optopt);
-			else if (optopt >= 0x100)
-				snprintf(optname, sizeof(optname), "--%s",
-					 cli_options[optopt - 0x100].name);
-			else
-				snprintf(optname, sizeof(optname), "%s", bad);
-			if (c == ':')
-				log_error("option '%s' needs an argument (see wirelens --help)",
-					  optname);
-			else
-				log_error("unrecognized option '%s' (see wirelens --help)",
-					  optname);
-			return -EINVAL;
-		}
-		for (size_t i = 0; i < ARRAY_SIZE(cli_options); i++) {
-			if ((cli_options[i].short_name && c == cli_options[i].short_name) ||
-			    c == 0x100 + (int)i) {
-				o = &cli_options[i];
-				break;
-			}
-		}
-		if (!o)
-			return -EINVAL;
-		if (o->short_name)
-			snprintf(optname, sizeof(optname), "-%c/--%s", o->short_name, o->name);
-		else
-			snprintf(optname, sizeof(optname), "--%s", o->name);
-		err = o->apply(cfg, optname, optarg);
-		if (err)
-			return err;
-	}
-	err = cli_join_filter(argc, argv, optind, cfg);
+	err = cli_read_config(argc, argv, cfg, shortopts, longopts);
+	if (err)
+		return err;
+	file = *cfg;
+	cfg->ifname = cfg->file = NULL;
+	cfg->filter = NULL;
+	cfg->filter_file = NULL;
+	cfg->n_allow_hosts = 0;
+	err = cli_getopt(argc, argv, cfg, shortopts, longopts);
+	cli_merge_file(cfg, &file);
 	if (err)
 		return err;
 	if (cfg->show_help || cfg->show_version)
@@ -551,6 +716,8 @@ void cli_config_free(struct wl_config *cfg)
 		return;
 	free(cfg->filter);
 	cfg->filter = NULL;
+	free(cfg->config_text);
+	cfg->config_text = NULL;
 }
 
 const char *config_backend_name(enum wl_backend b)

@@ -13,6 +13,14 @@
  */
 int cli_parse(int argc, char **argv, struct wl_config *cfg);
 
+/*
+ * Set the option NAME (its long name, or "filter" for the expression) to VALUE, as a line of a
+ * configuration file does: flags take true/false, the other options their argument. Options
+ * that are actions (--help, --config, ...) are refused. Returns 0, or -EINVAL after printing
+ * one line that starts with WHERE.
+ */
+int cli_set_option(struct wl_config *cfg, const char *name, const char *value, const char *where);
+
 /* Print the usage text generated from the option table. */
 void cli_print_help(FILE *f);
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Run-time settings of one wirelens run, filled from the command line. */
+/* Run-time settings of one wirelens run, from the configuration file and the command line. */
 #ifndef WL_CONFIG_H
 #define WL_CONFIG_H
 
@@ -57,6 +57,8 @@ struct wl_config {
 	const char *allow_hosts[WL_ALLOW_HOSTS_MAX]; /* --allow-host (repeatable) */
 	unsigned int n_allow_hosts;
 	const char *report_file; /* --report: self-contained HTML at exit */
+	const char *config_file; /* --config; NULL: WL_CONFIG_DEFAULT if it exists */
+	char *config_text;	 /* the configuration file, which the settings above point into */
 };
 
 /* Defaults of the options above. */
@@ -64,6 +66,19 @@ struct wl_config {
 #define WL_SAMPLE_EVERY_DEFAULT	 1
 #define WL_MAX_SAMPLES_DEFAULT	 1000
 #define WL_PACKET_BUFFER_DEFAULT 10000
+#define WL_CONFIG_DEFAULT	 "/etc/wirelens/wirelens.conf"
+
+/* Apply one configuration line; WHERE ("FILE:LINE") starts its error messages. */
+typedef int (*config_set_fn)(struct wl_config *cfg, const char *name, const char *value,
+			     const char *where);
+
+/*
+ * Read the configuration file PATH ("option = value" lines, '#' comment lines, blank lines)
+ * into cfg->config_text and hand each setting to SET. A missing file is an error only when
+ * MUST_EXIST. Returns 0, or a negative errno after printing one line that names the file (and
+ * the line).
+ */
+int config_load(struct wl_config *cfg, const char *path, bool must_exist, config_set_fn set);
 
 const char *config_backend_name(enum wl_backend b);
 const char *config_xdp_mode_name(enum wl_xdp_mode m);

@@ -12,6 +12,7 @@ BUILD=${BUILD:-build}
 cd "$ROOT" || exit 1
 . tests/e2e/lib.sh
 . tests/e2e/web.sh
+. tests/e2e/deploy.sh
 trap cleanup_all EXIT
 
 SKIP_RC=77
