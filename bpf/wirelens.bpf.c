@@ -8,6 +8,7 @@
 #include "parse.h"
 #include "flow.h"
 #include "filter_vm.h"
+#include "conn.h"
 
 #define TC_ACT_OK 0
 
@@ -18,6 +19,8 @@
 const volatile __u8 cfg_xdp_frags = 0;
 /* cfg_flows: maintain the flow table (1, the default); 0 measures the counters alone (bench). */
 const volatile __u8 cfg_flows = 1;
+/* cfg_conn: connection analysis (RTT, TCP health, scan probes) on flows; 0 for the bench. */
+const volatile __u8 cfg_conn = 1;
 /* cfg_max_packets: -c N counts only the first N frames of both hooks together; 0: no limit. */
 const volatile __u64 cfg_max_packets = 0;
 /* Frames admitted so far under cfg_max_packets (shared by all CPUs, hence atomic). */
@@ -48,7 +51,24 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } wl_health SEC(".maps");
 
-static __always_inline void count_flow(const struct wl_pkt *p, __u64 len, enum wl_dir dir)
+/* TCP health and handshakes over all flows, per direction. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, WL_DIR_MAX);
+	__type(key, __u32);
+	__type(value, struct wl_tcp_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} wl_tcp SEC(".maps");
+
+/* RTT samples and scan probes: every one, not sampled (size set at load time). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 18);
+} wl_events SEC(".maps");
+
+/* Returns the frame's flow value (NULL: no flow) and sets *from_b. */
+static __always_inline struct wl_flow_val *count_flow(const struct wl_pkt *p, __u64 len,
+						      enum wl_dir dir, int *side)
 {
 	struct wl_flow_key k;
 	struct wl_flow_val *v;
@@ -57,7 +77,8 @@ static __always_inline void count_flow(const struct wl_pkt *p, __u64 len, enum w
 	int from_b;
 
 	if (!wl_flow_key_of(p, &k, &from_b))
-		return;
+		return NULL;
+	*side = from_b;
 	now = bpf_ktime_get_ns();
 	v = bpf_map_lookup_elem(&wl_flows, &k);
 	if (!v) {
@@ -74,7 +95,7 @@ static __always_inline void count_flow(const struct wl_pkt *p, __u64 len, enum w
 
 			if (h)
 				h->flow_insert_failed++;
-			return;
+			return NULL;
 		}
 	}
 	/* Shared between CPUs: atomic adds. Flags and timestamps may race harmlessly. */
@@ -97,6 +118,7 @@ static __always_inline void count_flow(const struct wl_pkt *p, __u64 len, enum w
 		v->app = p->app;
 	else if (v->app == WL_APP_NONE)
 		v->app = p->app;
+	return v;
 }
 
 /*
@@ -114,6 +136,8 @@ struct wl_scratch {
 	__u8 win[WL_FILTER_WINDOW + 16];
 	struct wl_sample rec;
 	__u8 data[WL_SNAPLEN_MAX + 16];
+	struct wl_conn_out cout;
+	__u8 l4[WL_CONN_L4_LEN + 16];
 };
 
 struct {
@@ -263,8 +287,107 @@ static __always_inline void sample(void *ctx, bool tc, struct wl_scratch *sc, __
 		h->samples++;
 }
 
+/* Read the frame's transport header into sc->l4 for the connection analysis: its length. */
+static __always_inline __u32 conn_header(void *ctx, bool tc, struct wl_scratch *sc, __u32 framelen)
+{
+	const struct wl_pkt *p = &sc->pkt;
+	__u32 off = p->l4_off, n;
+	int err;
+
+	if (!off || off >= framelen || (p->flags & WL_PF_LATER_FRAGMENT))
+		return 0;
+	if (p->l4 != WL_L4_TCP && p->l4 != WL_L4_UDP && p->l4 != WL_L4_ICMP &&
+	    p->l4 != WL_L4_ICMPV6)
+		return 0;
+	n = framelen - off;
+	if (n > WL_CONN_L4_LEN)
+		n = WL_CONN_L4_LEN;
+	n = bounded_len(n, WL_CONN_L4_LEN - 1);
+	if (tc)
+		err = bpf_skb_load_bytes(ctx, off, sc->l4, n);
+	else
+		err = bpf_xdp_load_bytes(ctx, off, sc->l4, n);
+	return err ? 0 : n;
+}
+
+/*
+ * Connection analysis of a frame's flow: updates the flow's wl_conn, counts TCP health and
+ * hands the events on. A global function: the verifier checks it once, apart from the many
+ * paths of the parser. meta: the side the frame comes from (bit 0), its wl_dir (bits 8-15),
+ * the transport header bytes read (bits 16-31).
+ */
+__noinline int wl_conn_frame(struct wl_scratch *sc, struct wl_flow_val *v, __u32 meta)
+{
+	struct wl_tcp_stats *ts;
+	struct wl_conn_out *o;
+	struct wl_health *h;
+	__u32 key, zero = 0;
+
+	if (!sc || !v)
+		return 0;
+	o = &sc->cout;
+	key = (meta >> 8) & 0xff;
+	o->dir = key;
+	wl_conn_update(&v->conn, o, &sc->pkt, sc->l4, meta >> 16, meta & 1, bpf_ktime_get_ns());
+	if (o->marks) {
+		ts = bpf_map_lookup_elem(&wl_tcp, &key);
+		if (ts) {
+			ts->segments += !!(o->marks & WL_CM_SEGMENT);
+			ts->retransmissions += !!(o->marks & WL_CM_RETRANS);
+			ts->out_of_order += !!(o->marks & WL_CM_OOO);
+			ts->duplicate_acks += !!(o->marks & WL_CM_DUPACK);
+			ts->zero_windows += !!(o->marks & WL_CM_ZEROWIN);
+			ts->resets += !!(o->marks & WL_CM_RST);
+			ts->syns += !!(o->marks & WL_CM_SYN);
+			ts->synacks += !!(o->marks & WL_CM_SYNACK);
+			ts->handshakes += !!(o->marks & WL_CM_ESTAB);
+		}
+	}
+	if (!o->nev)
+		return 0;
+	h = bpf_map_lookup_elem(&wl_health, &zero);
+	if (!h)
+		return 0;
+	for (__u32 i = 0; i < WL_CONN_EVENTS; i++) {
+		if (i >= o->nev)
+			break;
+		if (bpf_ringbuf_output(&wl_events, &o->ev[i], sizeof(struct wl_event), 0))
+			h->events_lost++;
+		else
+			h->events++;
+	}
+	return 0;
+}
+
+/*
+ * Count a frame that matched: its classes, its flow and the flow's connection analysis. A
+ * global function, so the verifier checks it once rather than after each parser path. meta:
+ * the frame's wl_dir (bits 0-7), the transport header bytes in sc->l4 (bits 8-15).
+ */
+__noinline int wl_account(struct wl_scratch *sc, __u32 len, __u32 meta)
+{
+	__u32 key = meta & 0xff, n = (meta >> 8) & 0xff;
+	struct wl_flow_val *v;
+	struct wl_stats *s;
+	int side = 0;
+
+	if (!sc)
+		return 0;
+	s = bpf_map_lookup_elem(&wl_stats, &key);
+	if (!s)
+		return 0;
+	/* Per-CPU value, and XDP and TC use different keys: plain adds are exact. */
+	wl_stats_add(s, &sc->pkt, len);
+	if (!cfg_flows)
+		return 0;
+	v = count_flow(&sc->pkt, len, key, &side);
+	if (v && n)
+		wl_conn_frame(sc, v, side | key << 8 | n << 16);
+	return 0;
+}
+
 static __always_inline void count_frame(void *ctx, bool tc, const void *data, const void *data_end,
-					__u64 len, enum wl_dir dir, __u32 ifindex)
+					__u64 len, enum wl_dir dir, __u32 ifindex, __u32 framelen)
 {
 	struct wl_scratch *sc;
 	struct wl_stats *s;
@@ -281,10 +404,8 @@ static __always_inline void count_frame(void *ctx, bool tc, const void *data, co
 		return;
 	if (cfg_max_packets && __sync_fetch_and_add(&wl_admitted, 1) >= cfg_max_packets)
 		return;
-	/* Per-CPU value, and XDP and TC use different keys: plain adds are exact. */
-	wl_stats_add(s, &sc->pkt, len);
-	if (cfg_flows)
-		count_flow(&sc->pkt, len, dir);
+	wl_account(sc, len,
+		   dir | (cfg_flows && cfg_conn ? conn_header(ctx, tc, sc, framelen) : 0) << 8);
 	sample(ctx, tc, sc, len, dir, ifindex);
 }
 
@@ -297,7 +418,7 @@ int wl_xdp(struct xdp_md *ctx)
 
 	if (cfg_xdp_frags)
 		len = bpf_xdp_get_buff_len(ctx);
-	count_frame(ctx, false, data, data_end, len, WL_DIR_IN, ctx->ingress_ifindex);
+	count_frame(ctx, false, data, data_end, len, WL_DIR_IN, ctx->ingress_ifindex, len);
 	return XDP_PASS;
 }
 
@@ -328,7 +449,7 @@ int wl_tc_egress(struct __sk_buff *skb)
 	 */
 	if (skb->vlan_present)
 		len += 4;
-	count_frame(skb, true, data, data_end, len, WL_DIR_OUT, skb->ifindex);
+	count_frame(skb, true, data, data_end, len, WL_DIR_OUT, skb->ifindex, skb->len);
 	return TC_ACT_OK;
 }
 

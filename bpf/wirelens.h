@@ -146,6 +146,51 @@ struct wl_flow_key {
 /* WL_FLOW_F_* */
 #define WL_FLOW_F_B_FIRST 0x01 /* the first frame seen went from b to a */
 
+/* wl_conn.state (bpf/conn.h). Side bits: the a bit shifted left by the side (0 a, 1 b). */
+#define WL_CONN_SYN	0x0001 /* a SYN (UDP: a first datagram) opened the flow */
+#define WL_CONN_INIT_B	0x0002 /* ... from side b */
+#define WL_CONN_SYNACK	0x0004 /* the other side answered (SYN-ACK; UDP: any datagram) */
+#define WL_CONN_ESTAB	0x0008 /* the opener acknowledged the SYN-ACK */
+#define WL_CONN_DATA_A	0x0010 /* a sent payload */
+#define WL_CONN_DATA_B	0x0020
+#define WL_CONN_SEQ_A	0x0040 /* seq_next[0] is valid */
+#define WL_CONN_SEQ_B	0x0080
+#define WL_CONN_PROBED	0x0100 /* the flow's probe event was sent */
+#define WL_CONN_RAW_SYN 0x0200 /* the SYN had no option but MSS: crafted, not connect() */
+#define WL_CONN_ACKED_A 0x0400 /* ack_last[0] and win_last[0] are valid */
+#define WL_CONN_ACKED_B 0x0800
+
+/*
+ * Per-flow connection analysis (bpf/conn.h): handshake, sequence space, timestamp echo and
+ * ICMP echo state, and what it found. Arrays are indexed by side: 0 is a, 1 is b.
+ */
+struct wl_conn {
+	__u64 t_syn; /* the SYN, the SYN-ACK (same clock as the flow's stamps) */
+	__u64 t_synack;
+	__u64 t_adv[2];	   /* when seq_next last advanced */
+	__u64 ts_time[2];  /* when the pending TSval (ICMP: echo request) was sent; 0: none */
+	__u64 ts_last[2];  /* the last timestamp RTT sample */
+	__u32 ts_val[2];   /* the pending TSval (ICMP: identifier << 16 | sequence) */
+	__u32 seq_next[2]; /* highest sequence number sent + 1 */
+	__u32 ack_last[2];
+	__u32 isn; /* the opener's initial sequence number */
+	__u16 win_last[2];
+	__u16 state; /* WL_CONN_* */
+	__u16 pad;
+	/* What each side sent: retransmitted and reordered segments, duplicate ACKs, zero
+	 * windows, resets. */
+	__u32 retrans[2];
+	__u32 ooo[2];
+	__u32 dupack[2];
+	__u32 zerowin[2];
+	__u32 rst[2];
+	/* RTT samples of the flow (any method), microseconds. */
+	__u32 rtt_min_us;
+	__u32 rtt_last_us;
+	__u32 rtt_count;
+	__u32 pad2;
+};
+
 struct wl_flow_val {
 	struct wl_counter ab;  /* frames from a to b */
 	struct wl_counter ba;  /* frames from b to a */
@@ -158,10 +203,12 @@ struct wl_flow_val {
 	__u8 app;   /* enum wl_app of the first frame that identified one */
 	__u8 flags; /* WL_FLOW_F_* */
 	__u8 pad[4];
+	struct wl_conn conn;
 };
 
 _Static_assert(sizeof(struct wl_flow_key) == 40, "wl_flow_key layout");
-_Static_assert(sizeof(struct wl_flow_val) == 88, "wl_flow_val layout");
+_Static_assert(sizeof(struct wl_conn) == 160, "wl_conn layout");
+_Static_assert(sizeof(struct wl_flow_val) == 248, "wl_flow_val layout");
 
 /* Value of the wl_health map: sensor self-monitoring counters (per CPU). */
 struct wl_health {
@@ -169,7 +216,104 @@ struct wl_health {
 	__u64 samples;		  /* packet records submitted to the ring buffer */
 	__u64 samples_lost;	  /* records the ring buffer had no room for */
 	__u64 samples_limited;	  /* records skipped by --max-samples-per-sec */
-	__u64 reserved[4];
+	__u64 events;		  /* RTT and probe events submitted to wl_events */
+	__u64 events_lost;	  /* events the ring buffer had no room for */
+	__u64 reserved[2];
+};
+
+/*
+ * Value of the wl_tcp map (one per direction, per CPU): TCP health and handshakes over all
+ * flows, as bpf/conn.h finds them. Offline files count under WL_DIR_NONE.
+ */
+struct wl_tcp_stats {
+	__u64 segments;	       /* TCP segments analysed */
+	__u64 retransmissions; /* segments whose sequence range was already seen */
+	__u64 out_of_order;    /* segments filling a hole right after a later one */
+	__u64 duplicate_acks;
+	__u64 zero_windows;
+	__u64 resets;
+	__u64 syns; /* SYN without ACK */
+	__u64 synacks;
+	__u64 handshakes; /* opener's ACK of a SYN-ACK: completed three-way handshakes */
+};
+
+/* wl_conn_out.marks: what one frame was found to be (bpf/conn.h). */
+#define WL_CM_SEGMENT 0x001
+#define WL_CM_RETRANS 0x002
+#define WL_CM_OOO     0x004
+#define WL_CM_DUPACK  0x008
+#define WL_CM_ZEROWIN 0x010
+#define WL_CM_RST     0x020
+#define WL_CM_SYN     0x040
+#define WL_CM_SYNACK  0x080
+#define WL_CM_ESTAB   0x100
+
+/* wl_event.type */
+enum wl_event_type {
+	WL_EV_RTT = 1,
+	WL_EV_PROBE = 2,
+};
+
+/* wl_event.kind of WL_EV_RTT: how the round trip was measured. */
+enum wl_rtt_method {
+	WL_RTT_HANDSHAKE = 0,
+	WL_RTT_TIMESTAMP = 1,
+	WL_RTT_ICMP = 2,
+	WL_RTT_METHODS = 3,
+};
+
+/* wl_event.kind of WL_EV_PROBE: the kind of connection attempt. */
+enum wl_probe_kind {
+	WL_PROBE_SYN = 0,     /* a crafted SYN (half-open scanning) */
+	WL_PROBE_CONNECT = 1, /* a full connect() */
+	WL_PROBE_FIN = 2,
+	WL_PROBE_NULL = 3,
+	WL_PROBE_XMAS = 4,
+	WL_PROBE_UDP = 5,
+	WL_PROBE_KINDS = 6,
+};
+
+/* wl_event.outcome of WL_EV_PROBE: how the attempt failed. */
+enum wl_probe_outcome {
+	WL_OUT_RST = 0,	     /* the port answered with RST: closed */
+	WL_OUT_UNREACH = 1,  /* ICMP port unreachable: closed */
+	WL_OUT_HALFOPEN = 2, /* SYN-ACK answered by the prober's RST */
+	WL_OUT_EMPTY = 3,    /* connected, closed without a byte */
+	WL_OUT_NOREPLY = 4,  /* sent again before any answer */
+	WL_OUT_SENT = 5,     /* the segment itself is a probe (FIN/NULL/Xmas) */
+	WL_OUTCOMES = 6,
+};
+
+/*
+ * One event of the wl_events ring buffer: an RTT sample or a failed connection attempt. RTT:
+ * src is the far end whose round trip was measured (port: its port), dst the near end.
+ * Probe: src is the prober, dst the target, port the target port.
+ */
+struct wl_event {
+	__u64 ts_ns; /* the flow clock: CLOCK_MONOTONIC in the kernel, wall clock offline */
+	__u64 value; /* RTT: nanoseconds */
+	__u8 type;   /* enum wl_event_type */
+	__u8 kind;   /* enum wl_rtt_method or enum wl_probe_kind */
+	__u8 outcome;
+	__u8 family; /* 4 or 6 */
+	__u8 proto;
+	__u8 dir; /* enum wl_dir of the frame that produced it */
+	__u16 port;
+	__u8 src[16];
+	__u8 dst[16];
+};
+
+_Static_assert(sizeof(struct wl_event) == 56, "wl_event layout");
+
+/* Events one frame can produce; the result of bpf/conn.h for one frame. */
+#define WL_CONN_EVENTS 2
+
+struct wl_conn_out {
+	struct wl_event ev[WL_CONN_EVENTS];
+	__u32 nev;
+	__u32 marks; /* WL_CM_* */
+	__u8 dir;    /* enum wl_dir of the frame: set by the caller */
+	__u8 pad[7];
 };
 
 /*
@@ -228,6 +372,8 @@ _Static_assert(sizeof(struct wl_sample) == 72, "wl_sample layout");
 #define WL_MAP_FLOWS   "wl_flows"
 #define WL_MAP_HEALTH  "wl_health"
 #define WL_MAP_SAMPLES "wl_samples"
+#define WL_MAP_TCP     "wl_tcp"
+#define WL_MAP_EVENTS  "wl_events"
 #define WL_PIN_ROOT    "/sys/fs/bpf/wirelens"
 
 static inline struct wl_counter *wl_stats_l3(struct wl_stats *s, unsigned int idx)

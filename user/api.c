@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* The HTTP API's answers, all rendered from the one snapshot under the ctl lock. */
 #include "api.h"
+#include "recorder.h"
+#include "analysis.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -362,7 +364,7 @@ void api_packets(struct wl_ctl *c, const char *limit, const char *filter, const 
 	answer_json(a, o);
 }
 
-/* Latency and anomalies are not measured yet: say so rather than show empty numbers. */
+/* Nothing to report yet: say why rather than show empty numbers. */
 static void not_measured(struct api_answer *a, const char *reason)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -377,15 +379,93 @@ static void not_measured(struct api_answer *a, const char *reason)
 
 void api_latency(struct wl_ctl *c, struct api_answer *a)
 {
-	(void)c;
-	not_measured(a, "this wirelens does not measure latency yet (handshake and timestamp "
-			"RTT come in a later version)");
+	cJSON *o = NULL, *t;
+
+	ctl_lock(c);
+	if (c->snap && c->snap->an) {
+		o = json_latency(c->snap, c->snap->top);
+		t = o ? json_tcp(c->snap->an) : NULL;
+		if (o && (!t || !cJSON_AddItemToObject(o, "tcp", t))) {
+			cJSON_Delete(t);
+			cJSON_Delete(o);
+			o = NULL;
+		}
+	}
+	ctl_unlock(c);
+	if (!c->snap)
+		not_measured(a, "nothing has been captured yet");
+	else
+		answer_json(a, o);
 }
 
 void api_anomalies(struct wl_ctl *c, struct api_answer *a)
 {
-	(void)c;
-	not_measured(a, "this wirelens does not detect port scans yet (a later version does)");
+	cJSON *o = NULL;
+
+	ctl_lock(c);
+	if (c->snap && c->snap->an)
+		o = json_anomalies(c->snap);
+	ctl_unlock(c);
+	if (!c->snap)
+		not_measured(a, "nothing has been captured yet");
+	else
+		answer_json(a, o);
+}
+
+void api_recording(struct wl_ctl *c, const char *id, struct api_answer *a)
+{
+	char path[4400], name[sizeof(((struct anomaly *)0)->rec_file)] = "";
+	const struct scan *s;
+	bool complete = false, found = false;
+	uint64_t want;
+	FILE *f;
+	long n;
+
+	if (!id || util_parse_u64(id, 1, UINT64_MAX, &want)) {
+		api_error(a, 400, "id: expected the number of an anomaly (see /api/v1/anomalies)");
+		return;
+	}
+	ctl_lock(c);
+	s = c->snap && c->snap->an ? &c->snap->an->scan : NULL;
+	for (unsigned int i = 0; s && s->rec && i < s->n; i++) {
+		if (s->list[i]->id != want)
+			continue;
+		found = true;
+		complete = s->list[i]->rec_complete;
+		snprintf(name, sizeof(name), "%s", s->list[i]->rec_file);
+		snprintf(path, sizeof(path), "%s/%s", recorder_dir(s->rec), name);
+	}
+	ctl_unlock(c);
+	if (!found || !name[0]) {
+		api_error(a, 404, "no recording for anomaly %llu (is --flight-recorder set?)",
+			  (unsigned long long)want);
+		return;
+	}
+	if (!complete) {
+		api_error(a, 409, "the recording of anomaly %llu is still being written",
+			  (unsigned long long)want);
+		return;
+	}
+	f = fopen(path, "rb");
+	if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+		api_error(a, 410, "the recording %s is gone: %s", name, strerror(errno));
+		if (f)
+			fclose(f);
+		return;
+	}
+	a->body = malloc((size_t)n + 1);
+	if (!a->body || fread(a->body, 1, (size_t)n, f) != (size_t)n) {
+		fclose(f);
+		free(a->body);
+		a->body = NULL;
+		api_error(a, 500, "cannot read the recording %s", name);
+		return;
+	}
+	fclose(f);
+	a->len = (size_t)n;
+	a->status = 200;
+	a->ctype = "application/vnd.tcpdump.pcap";
+	a->filename = "wirelens-anomaly.pcap";
 }
 
 void api_filter_get(struct wl_ctl *c, struct api_answer *a)

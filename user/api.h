@@ -38,6 +38,8 @@ void api_packets(struct wl_ctl *c, const char *limit, const char *filter, const 
 		 struct api_answer *a);
 void api_latency(struct wl_ctl *c, struct api_answer *a);
 void api_anomalies(struct wl_ctl *c, struct api_answer *a);
+/* The flight-recorder pcap of anomaly `id`, once complete. */
+void api_recording(struct wl_ctl *c, const char *id, struct api_answer *a);
 void api_filter_get(struct wl_ctl *c, struct api_answer *a);
 void api_filter_set(struct wl_ctl *c, const char *body, size_t len, struct api_answer *a);
 void api_export(struct wl_ctl *c, const char *format, struct api_answer *a);

@@ -284,6 +284,55 @@ static int opt_report(struct wl_config *cfg, const char *opt, const char *arg)
 	return opt_path(&cfg->report_file, opt, arg);
 }
 
+static int opt_scan_ports(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	if (util_parse_u64(arg, 2, 65536, &cfg->scan_ports))
+		return cli_bad_value(opt, arg, "expected a number of ports from 2 to 65536");
+	return 0;
+}
+
+static int opt_scan_hosts(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	if (util_parse_u64(arg, 2, 16777216, &cfg->scan_hosts))
+		return cli_bad_value(opt, arg, "expected a number of hosts, at least 2");
+	return 0;
+}
+
+static int opt_scan_window(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	if (util_parse_seconds(arg, &cfg->scan_window) || cfg->scan_window > 86400)
+		return cli_bad_value(opt, arg, "expected seconds, more than 0 and at most 86400");
+	return 0;
+}
+
+static int opt_synflood_rate(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	if (util_parse_u64(arg, 0, 100000000, &cfg->synflood_rate))
+		return cli_bad_value(opt, arg,
+				     "expected half-open connections per second (0: off)");
+	cfg->synflood_set = true;
+	return 0;
+}
+
+static int opt_flight_recorder(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	return opt_path(&cfg->flight_dir, opt, arg);
+}
+
+static int opt_flight_span(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	if (util_parse_seconds(arg, &cfg->flight_span) || cfg->flight_span > 3600)
+		return cli_bad_value(opt, arg, "expected seconds, more than 0 and at most 3600");
+	return 0;
+}
+
+static int opt_flight_max(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	if (util_parse_u64(arg, 1, 1000000, &cfg->flight_max_mb))
+		return cli_bad_value(opt, arg, "expected millions of bytes, at least 1");
+	return 0;
+}
+
 static int opt_rotate_size(struct wl_config *cfg, const char *opt, const char *arg)
 {
 	if (util_parse_u64(arg, 1, 1000000, &cfg->rotate_mb))
@@ -384,6 +433,25 @@ static const struct cli_option cli_options[] = {
 	 opt_export_json},
 	{"report", 0, "FILE",
 	 "at exit, write a self-contained HTML report (charts and data) to FILE", opt_report},
+	{"scan-ports", 0, "N",
+	 "port scan: N distinct ports of one host from one source in the window (default 15)",
+	 opt_scan_ports},
+	{"scan-hosts", 0, "N",
+	 "port scan: N distinct hosts on one port from one source in the window (default 25)",
+	 opt_scan_hosts},
+	{"scan-window", 0, "SECONDS", "the port-scan window (default 300)", opt_scan_window},
+	{"synflood-rate", 0, "N",
+	 "SYN flood: N half-open connections per second for 3 s (default 1000; 0: off)",
+	 opt_synflood_rate},
+	{"flight-recorder", 0, "DIR",
+	 "write a pcap of the sampled packets around each new anomaly into DIR",
+	 opt_flight_recorder},
+	{"flight-recorder-span", 0, "SECONDS",
+	 "record from SECONDS before an anomaly until SECONDS after it (default 30)",
+	 opt_flight_span},
+	{"flight-recorder-max", 0, "MB",
+	 "keep the recordings under MB millions of bytes, deleting the oldest (default 100)",
+	 opt_flight_max},
 	{"listen", 0, "ADDR:PORT",
 	 "serve the dashboard, API and /metrics there (default " WL_LISTEN_DEFAULT
 	 "; with -r only when given)",

@@ -57,6 +57,14 @@ struct wl_config {
 	const char *allow_hosts[WL_ALLOW_HOSTS_MAX]; /* --allow-host (repeatable) */
 	unsigned int n_allow_hosts;
 	const char *report_file; /* --report: self-contained HTML at exit */
+	/* Anomalies (user/scan.c) and the flight recorder (user/recorder.c). */
+	uint64_t scan_ports, scan_hosts; /* 0: defaults */
+	double scan_window;		 /* seconds; 0: default */
+	uint64_t synflood_rate;		 /* with synflood_set; 0: off */
+	bool synflood_set;
+	const char *flight_dir;	 /* --flight-recorder */
+	double flight_span;	 /* seconds; 0: default 30 */
+	uint64_t flight_max_mb;	 /* 0: default 100 */
 	const char *config_file; /* --config; NULL: WL_CONFIG_DEFAULT if it exists */
 	char *config_text;	 /* the configuration file, which the settings above point into */
 };

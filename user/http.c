@@ -51,6 +51,7 @@ enum route_id {
 	R_PACKETS,
 	R_LATENCY,
 	R_ANOMALIES,
+	R_RECORDING,
 	R_FILTER,
 	R_CAPTURE_START,
 	R_CAPTURE_STOP,
@@ -78,6 +79,7 @@ static const struct route routes[] = {
 	{"/api/v1/packets", R_PACKETS, M_GET},
 	{"/api/v1/latency", R_LATENCY, M_GET},
 	{"/api/v1/anomalies", R_ANOMALIES, M_GET},
+	{"/api/v1/anomalies/recording", R_RECORDING, M_GET},
 	{"/api/v1/filter", R_FILTER, M_GET | M_POST},
 	{"/api/v1/capture/start", R_CAPTURE_START, M_POST},
 	{"/api/v1/capture/stop", R_CAPTURE_STOP, M_POST},
@@ -344,6 +346,9 @@ static enum MHD_Result dispatch(struct http_server *s, struct req *r)
 		break;
 	case R_ANOMALIES:
 		api_anomalies(c, &a);
+		break;
+	case R_RECORDING:
+		api_recording(c, arg(conn, "id"), &a);
 		break;
 	case R_FILTER:
 		if (r->post)

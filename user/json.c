@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* JSON rendering of the snapshot (DESIGN.md "The JSON snapshot"). */
 #include "json.h"
+#include "analysis.h"
 #include "packets.h"
 
 #include "parse.h"
@@ -39,7 +40,7 @@ int json_add_u64(cJSON *obj, const char *name, uint64_t v)
 }
 
 /* A rate or duration, rounded to 3 decimals and printed without exponent. */
-static int json_add_real(cJSON *obj, const char *name, double v)
+int json_add_real(cJSON *obj, const char *name, double v)
 {
 	char buf[64];
 	cJSON *n;
@@ -132,7 +133,7 @@ static int json_add_stats(cJSON *obj, const char *protocols_key, const struct wl
 	return 0;
 }
 
-static int json_add_time(cJSON *obj, const char *name, uint64_t real_ns)
+int json_add_time(cJSON *obj, const char *name, uint64_t real_ns)
 {
 	time_t t = (time_t)(real_ns / 1000000000ull);
 	char buf[64];
@@ -180,7 +181,7 @@ int json_add_source(cJSON *root, const struct wl_source *src)
 	return ok ? 0 : -ENOMEM;
 }
 
-static int json_add_addr(cJSON *obj, const char *name, const uint8_t *addr, uint8_t family)
+int json_add_addr(cJSON *obj, const char *name, const uint8_t *addr, uint8_t family)
 {
 	char text[INET6_ADDRSTRLEN] = "?";
 
@@ -226,7 +227,8 @@ static int json_add_hosts(cJSON *tk, const char *key, const struct talkers *t, e
 			free(top);
 			return -ENOMEM;
 		}
-		if (h->name_len && json_add_escaped(o, "name", h->name, h->name_len)) {
+		if ((h->name_len && json_add_escaped(o, "name", h->name, h->name_len)) ||
+		    json_add_tcp_health(o, "tcp", &h->tcp)) {
 			free(top);
 			return -ENOMEM;
 		}
@@ -307,7 +309,7 @@ static int json_add_flows(cJSON *tk, const char *key, const struct talkers *t, e
 		    json_add_counter(o, "out", &f->out) ||
 		    !cJSON_AddStringToObject(o, "tcp_flags_a_to_b", fab) ||
 		    !cJSON_AddStringToObject(o, "tcp_flags_b_to_a", fba) ||
-		    json_add_seen(o, f->first_ns, f->last_ns)) {
+		    json_add_seen(o, f->first_ns, f->last_ns) || json_add_flow_tcp(o, f)) {
 			free(top);
 			return -ENOMEM;
 		}
@@ -620,7 +622,14 @@ cJSON *json_snapshot_ex(const struct wl_snapshot *snap, unsigned int top, bool s
 		     !json_add_u64(o, "pcap_received", snap->drops.pcap_received) &&
 		     !json_add_u64(o, "pcap_kernel", snap->drops.pcap_kernel) &&
 		     !json_add_u64(o, "pcap_ifdrop", snap->drops.pcap_ifdrop);
+		if (ok && snap->an)
+			ok = !json_add_u64(o, "events", snap->an->events) &&
+			     !json_add_u64(o, "events_lost", snap->an->events_lost) &&
+			     !json_add_u64(o, "samples_lost", snap->samples.lost) &&
+			     !json_add_u64(o, "samples_limited", snap->samples.limited);
 	}
+	if (ok && snap->an)
+		ok = !json_add_analysis(root, snap, top);
 	if (ok && snap->talkers)
 		ok = !json_add_talkers(root, snap, top);
 	if (ok && snap->ts)

@@ -15,6 +15,25 @@
 /* A JSON number node holding v exactly (cJSON's own numbers are doubles). NULL on ENOMEM. */
 cJSON *json_u64(uint64_t v);
 
+/* name: a number with three decimals; a wall-clock time (ISO 8601, UTC); an address. */
+int json_add_real(cJSON *obj, const char *name, double v);
+int json_add_time(cJSON *obj, const char *name, uint64_t real_ns);
+int json_add_addr(cJSON *obj, const char *name, const uint8_t *addr, uint8_t family);
+
+struct tcp_health;
+struct flow_entry;
+struct analysis;
+
+/* json_analysis.c: latency, TCP health and anomalies. */
+int json_add_tcp_health(cJSON *obj, const char *name, const struct tcp_health *h);
+/* A flow's "tcp" ({a_to_b, b_to_a}) and "rtt" (when measured). */
+int json_add_flow_tcp(cJSON *obj, const struct flow_entry *f);
+/* "latency", "tcp" and "anomalies" of the snapshot. */
+int json_add_analysis(cJSON *root, const struct wl_snapshot *snap, unsigned int top);
+cJSON *json_latency(const struct wl_snapshot *snap, unsigned int top);
+cJSON *json_tcp(const struct analysis *an);
+cJSON *json_anomalies(const struct wl_snapshot *snap);
+
 /* Add name: v to obj. Returns 0 or -ENOMEM. */
 int json_add_u64(cJSON *obj, const char *name, uint64_t v);
 

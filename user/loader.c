@@ -34,6 +34,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "analysis.h"
 #include "log.h"
 #include "talkers.h"
 #include "util.h"
@@ -66,7 +67,10 @@ struct loader {
 	struct ring_buffer *rb;
 	loader_sample_fn sample_fn;
 	void *sample_ctx;
+	loader_event_fn event_fn;
+	void *event_ctx;
 	int64_t boot_to_real;  /* CLOCK_REALTIME - CLOCK_BOOTTIME, refreshed every poll */
+	int64_t mono_to_real;  /* CLOCK_REALTIME - CLOCK_MONOTONIC, likewise */
 	pthread_mutex_t *lock; /* held while records are handed out; NULL: none */
 };
 
@@ -671,6 +675,16 @@ int loader_read(struct loader *ld, struct wl_snapshot *snap)
 	if (err)
 		return err;
 	snap->drops.flow_insert_failed = health.flow_insert_failed;
+	if (snap->an) {
+		snap->an->events = health.events;
+		snap->an->events_lost = health.events_lost;
+		for (__u32 d = 0; d < WL_DIR_MAX; d++) {
+			err = loader_sum_percpu(ld, bpf_map__fd(ld->skel->maps.wl_tcp), d,
+						&snap->an->tcp[d], sizeof(snap->an->tcp[d]));
+			if (err)
+				return err;
+		}
+	}
 	snap->samples.taken = health.samples;
 	snap->samples.lost = health.samples_lost;
 	snap->samples.limited = health.samples_limited;
@@ -717,16 +731,36 @@ static int loader_on_sample(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-int loader_samples(struct loader *ld, loader_sample_fn fn, void *ctx)
+static int loader_on_event(void *ctx, void *data, size_t size)
 {
+	struct loader *ld = ctx;
+	const struct wl_event *e = data;
+
+	if (size < sizeof(*e) || !ld->event_fn)
+		return 0;
+	ld->event_fn(ld->event_ctx, e, (uint64_t)((int64_t)e->ts_ns + ld->mono_to_real));
+	return 0;
+}
+
+int loader_samples(struct loader *ld, loader_sample_fn fn, void *ctx, loader_event_fn efn,
+		   void *ectx)
+{
+	int err;
+
 	ld->sample_fn = fn;
 	ld->sample_ctx = ctx;
+	ld->event_fn = efn;
+	ld->event_ctx = ectx;
 	ld->rb = ring_buffer__new(bpf_map__fd(ld->skel->maps.wl_samples), loader_on_sample, ld,
 				  NULL);
 	if (!ld->rb) {
-		int err = -errno;
-
+		err = -errno;
 		log_error("cannot read the packet-record ring buffer: %s", loader_errstr(err));
+		return err;
+	}
+	err = ring_buffer__add(ld->rb, bpf_map__fd(ld->skel->maps.wl_events), loader_on_event, ld);
+	if (err) {
+		log_error("cannot read the event ring buffer: %s", loader_errstr(err));
 		return err;
 	}
 	return 0;
@@ -744,6 +778,8 @@ int loader_poll(struct loader *ld, int timeout_ms)
 	}
 	ld->boot_to_real =
 		(int64_t)(loader_clock_ns(CLOCK_REALTIME) - loader_clock_ns(CLOCK_BOOTTIME));
+	ld->mono_to_real =
+		(int64_t)(loader_clock_ns(CLOCK_REALTIME) - loader_clock_ns(CLOCK_MONOTONIC));
 	if (!ld->lock) {
 		n = ring_buffer__poll(ld->rb, timeout_ms);
 		return n == -EINTR ? 0 : n;

@@ -61,8 +61,17 @@ void loader_describe(const struct loader *ld, struct wl_source *src);
  */
 int loader_poll(struct loader *ld, int timeout_ms);
 
-/* Receive packet records through fn. Returns 0 or a negative errno (after one line). */
-int loader_samples(struct loader *ld, loader_sample_fn fn, void *ctx);
+struct wl_event;
+
+/* Called for each connection-analysis event (RTT sample, probe), with wall-clock time. */
+typedef void (*loader_event_fn)(void *ctx, const struct wl_event *e, uint64_t real_ns);
+
+/*
+ * Receive packet records through fn and events through efn. Returns 0 or a negative errno
+ * (after one line).
+ */
+int loader_samples(struct loader *ld, loader_sample_fn fn, void *ctx, loader_event_fn efn,
+		   void *ectx);
 
 /* Replace the capture filter while the programs run: no reattaching, no counts lost. */
 void loader_set_filter(struct loader *ld, const struct wl_filter_prog *prog);

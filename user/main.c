@@ -9,6 +9,7 @@
 
 #include <pcap/dlt.h>
 
+#include "analysis.h"
 #include "api.h"
 #include "cli.h"
 #include "ctl.h"
@@ -24,6 +25,7 @@
 #include "pcapw.h"
 #include "pcap_source.h"
 #include "poller.h"
+#include "recorder.h"
 #include "report.h"
 #include "sse.h"
 #include "status.h"
@@ -278,6 +280,68 @@ static void on_kernel_sample(void *ctx, const struct wl_sample *s, const uint8_t
 	packets_add(ctx, s, data, real_ns, PACKETS_PARSE_ETHER);
 }
 
+static void on_kernel_event(void *ctx, const struct wl_event *e, uint64_t real_ns)
+{
+	struct wl_snapshot *snap = ctx;
+
+	if (snap->an)
+		analysis_event(snap->an, e, real_ns);
+}
+
+/* The flight recorder of this run (--flight-recorder), shared by its captures. */
+static struct scan_recorder *flight;
+
+static int flight_setup(const struct wl_config *cfg, struct packets *pk)
+{
+	double span = cfg->flight_span > 0 ? cfg->flight_span : 30;
+	uint64_t max = cfg->flight_max_mb ? cfg->flight_max_mb : 100;
+
+	if (!cfg->flight_dir)
+		return 0;
+	flight = recorder_new(cfg->flight_dir, (uint64_t)(span * 1e9), max * 1000000ull, pk);
+	if (!flight)
+		return -EINVAL;
+	pk->recorder = flight;
+	return 0;
+}
+
+/* Complete the recordings: before the final output, which shows them complete. */
+static void flight_finish(struct packets *pk)
+{
+	recorder_finish(flight);
+	pk->recorder = NULL;
+}
+
+/* After the snapshot that points at it is gone. */
+static void flight_teardown(struct packets *pk, struct wl_snapshot *snap)
+{
+	if (snap && snap->an)
+		snap->an->scan.rec = NULL;
+	recorder_free(flight);
+	flight = NULL;
+	pk->recorder = NULL;
+}
+
+static int analysis_setup(const struct wl_config *cfg, struct wl_snapshot *snap)
+{
+	struct scan_cfg sc = {
+		.ports = cfg->scan_ports,
+		.hosts = cfg->scan_hosts,
+		.window_ns = (uint64_t)(cfg->scan_window * 1e9),
+		.synflood_rate = cfg->synflood_set ? cfg->synflood_rate : SYNFLOOD_RATE_DEFAULT,
+	};
+
+	snap->an = calloc(1, sizeof(*snap->an));
+	if (!snap->an || analysis_init(snap->an, &sc)) {
+		free(snap->an);
+		snap->an = NULL;
+		log_error("cannot allocate the latency and anomaly tables: out of memory");
+		return -ENOMEM;
+	}
+	snap->an->scan.rec = flight;
+	return 0;
+}
+
 static int talkers_setup(const struct wl_config *cfg, struct talkers *t, struct wl_snapshot *snap,
 			 size_t kernel_flows)
 {
@@ -297,6 +361,13 @@ static int talkers_setup(const struct wl_config *cfg, struct talkers *t, struct 
 		snap->talkers = NULL;
 		return -ENOMEM;
 	}
+	if (analysis_setup(cfg, snap)) {
+		timeseries_free(snap->ts);
+		snap->ts = NULL;
+		talkers_free(t);
+		snap->talkers = NULL;
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -307,6 +378,9 @@ static void talkers_teardown(struct wl_snapshot *snap)
 	timeseries_free(snap->ts);
 	snap->ts = NULL;
 	snap->talkers = NULL;
+	analysis_free(snap->an);
+	free(snap->an);
+	snap->an = NULL;
 }
 
 /* Add what the kernel counted since the previous tick to the time series at second `now`. */
@@ -382,6 +456,16 @@ static int run_file(struct wl_config *cfg)
 		ctl_free(&ctl);
 		return EXIT_RUNTIME;
 	}
+	if (flight_setup(cfg, &pk)) {
+		pcapw_close(pk.writer);
+		packets_free(&pk);
+		pcap_source_close(ps);
+		http_stop(http);
+		talkers_teardown(&snap);
+		ctl_free(&ctl);
+		return EXIT_RUNTIME;
+	}
+	snap.an->scan.rec = flight;
 	packets_attach(cfg, &pk, &snap, &talkers);
 	snap.filter_expr = filter_prog.len ? cfg->filter : NULL;
 	if (filter_prog.len && pcap_source_linktype(ps) != DLT_EN10MB) {
@@ -390,6 +474,7 @@ static int run_file(struct wl_config *cfg)
 
 		if (wl_filter_compile(cfg->filter, pcap_source_linktype(ps), &filter_prog, &ferr)) {
 			wl_filter_print_error(cfg->filter, &ferr);
+			flight_teardown(&pk, &snap);
 			packets_free(&pk);
 			pcap_source_close(ps);
 			http_stop(http);
@@ -455,8 +540,10 @@ static int run_file(struct wl_config *cfg)
 	if (http && ret != PCAP_SOURCE_STOPPED && ret >= 0)
 		serve_until_interrupted(&ctl);
 	http_stop(http);
+	flight_finish(&pk);
 	err = packets_finish(cfg, &snap);
 	err = print_output(cfg, &snap) || err;
+	flight_teardown(&pk, &snap);
 	talkers_teardown(&snap);
 	packets_free(&pk);
 	ctl_free(&ctl);
@@ -582,7 +669,7 @@ static int capture_start(const struct wl_config *cfg, struct wl_ctl *ctl, struct
 		cap->ld ? (cfg->flow_table_size ? cfg->flow_table_size : WL_FLOW_TABLE_DEFAULT) : 0;
 	err = talkers_setup(cfg, &cap->talkers, &cap->snap, kernel_flows);
 	if (!err && cap->ld)
-		err = loader_samples(cap->ld, on_kernel_sample, pk);
+		err = loader_samples(cap->ld, on_kernel_sample, pk, on_kernel_event, &cap->snap);
 	if (err) {
 		talkers_teardown(&cap->snap);
 		pcap_source_close(cap->ps);
@@ -690,6 +777,8 @@ static enum capture_end capture_loop(struct wl_config *cfg, struct wl_ctl *ctl, 
 			}
 			if (cap->ld)
 				series_tick(&cap->snap, &cap->prev_stats, real_s);
+			if (cap->snap.an)
+				analysis_tick(cap->snap.an, util_now_real_ns());
 			poller_sample(&cap->pl, &cap->snap, now);
 			pcapw_flush(pk->writer);
 			packets_update(&cap->snap);
@@ -821,6 +910,13 @@ static int run_live(struct wl_config *cfg)
 		free(caps);
 		return EXIT_RUNTIME;
 	}
+	if (flight_setup(cfg, &pk)) {
+		pcapw_close(pk.writer);
+		packets_free(&pk);
+		ctl_free(&ctl);
+		free(caps);
+		return EXIT_RUNTIME;
+	}
 	/* Attach first: a second wirelens is refused for its pins or interface, not its port. */
 	err = capture_start(cfg, &ctl, cur, &pk, ifname, backend);
 	if (!err && !cfg->no_web && http_start(cfg, &ctl, &http)) {
@@ -833,6 +929,7 @@ static int run_live(struct wl_config *cfg)
 		ctl_unlock(&ctl);
 	}
 	if (err) {
+		flight_teardown(&pk, &cur->snap);
 		talkers_teardown(&cur->snap);
 		pcapw_close(pk.writer);
 		packets_free(&pk);
@@ -881,8 +978,10 @@ static int run_live(struct wl_config *cfg)
 	}
 
 	http_stop(http);
+	flight_finish(&pk);
 	err = packets_finish(cfg, &cur->snap);
 	err = print_output(cfg, &cur->snap) || err;
+	flight_teardown(&pk, &cur->snap);
 	talkers_teardown(&cur->snap);
 	packets_free(&pk);
 	ctl_free(&ctl);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "analysis.h"
 #include "names.h"
 #include "sse.h"
 #include "talkers.h"
@@ -73,6 +74,89 @@ static void partition(FILE *f, const struct wl_snapshot *s, const char *iface, i
 				       U64(which ? c[i].bytes : c[i].packets));
 		}
 	}
+}
+
+/* RTT histograms, TCP health and anomalies (user/analysis.h). */
+static void metrics_analysis(FILE *f, const struct wl_snapshot *s, const char *iface, int d0,
+			     int d1)
+{
+	const struct analysis *an = s->an;
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} tcp[] = {
+		{"wirelens_tcp_segments_total", "TCP segments analysed.",
+		 offsetof(struct wl_tcp_stats, segments)},
+		{"wirelens_tcp_retransmissions_total",
+		 "TCP segments whose sequence range was already seen.",
+		 offsetof(struct wl_tcp_stats, retransmissions)},
+		{"wirelens_tcp_out_of_order_total",
+		 "TCP segments filling a hole right after a later segment.",
+		 offsetof(struct wl_tcp_stats, out_of_order)},
+		{"wirelens_tcp_duplicate_acks_total", "Duplicate TCP ACKs.",
+		 offsetof(struct wl_tcp_stats, duplicate_acks)},
+		{"wirelens_tcp_zero_windows_total", "TCP segments advertising a zero window.",
+		 offsetof(struct wl_tcp_stats, zero_windows)},
+		{"wirelens_tcp_resets_total", "TCP segments with RST.",
+		 offsetof(struct wl_tcp_stats, resets)},
+		{"wirelens_tcp_syns_total", "TCP SYNs without ACK (connection attempts).",
+		 offsetof(struct wl_tcp_stats, syns)},
+		{"wirelens_tcp_handshakes_total", "Completed TCP three-way handshakes.",
+		 offsetof(struct wl_tcp_stats, handshakes)},
+	};
+	const struct {
+		const char *name, *help;
+		uint64_t v;
+	} loss[] = {
+		{"wirelens_events_total", "RTT and probe events of the connection analysis.",
+		 an->events},
+		{"wirelens_events_lost_total", "Events the ring buffer had no room for.",
+		 an->events_lost},
+	};
+
+	for (size_t i = 0; i < sizeof(tcp) / sizeof(tcp[0]); i++) {
+		family(f, tcp[i].name, "counter", tcp[i].help);
+		for (int d = d0; d < d1; d++)
+			sample(f, tcp[i].name, iface, wl_dir_names[d], NULL, NULL,
+			       U64(*(const __u64 *)((const char *)&an->tcp[d] + tcp[i].off)));
+	}
+	for (size_t i = 0; i < sizeof(loss) / sizeof(loss[0]); i++) {
+		family(f, loss[i].name, "counter", loss[i].help);
+		sample(f, loss[i].name, iface, NULL, NULL, NULL, U64(loss[i].v));
+	}
+	family(f, "wirelens_rtt_seconds", "histogram",
+	       "Round-trip times measured passively, by method (handshake, timestamp, icmp).");
+	for (unsigned int m = 0; m < WL_RTT_METHODS; m++) {
+		const struct lat_hist *h = &an->lat.m[m];
+		const char *name = latency_method_name(m);
+		uint64_t cum = 0;
+
+		for (int i = 0; i <= LAT_LE_COUNT; i++) {
+			cum += h->le[i];
+			fprintf(f, "wirelens_rtt_seconds_bucket{interface=\"");
+			put_label(f, iface);
+			if (i < LAT_LE_COUNT)
+				fprintf(f, "\",method=\"%s\",le=\"%g\"} %llu\n", name,
+					lat_le_ms[i] / 1000, U64(cum));
+			else
+				fprintf(f, "\",method=\"%s\",le=\"+Inf\"} %llu\n", name, U64(cum));
+		}
+		fprintf(f, "wirelens_rtt_seconds_sum{interface=\"");
+		put_label(f, iface);
+		fprintf(f, "\",method=\"%s\"} %.6f\n", name, (double)h->sum_us / 1e6);
+		fprintf(f, "wirelens_rtt_seconds_count{interface=\"");
+		put_label(f, iface);
+		fprintf(f, "\",method=\"%s\"} %llu\n", name, U64(h->count));
+	}
+	family(f, "wirelens_anomalies_total", "counter",
+	       "Anomalies detected (port scans, SYN floods) since the capture started.");
+	for (unsigned int t = 0; t < ANOMALY_TYPES; t++)
+		sample(f, "wirelens_anomalies_total", iface, NULL, "type", anomaly_type_name(t),
+		       U64(an->scan.total[t]));
+	family(f, "wirelens_anomalies_active", "gauge", "Anomalies still going on.");
+	for (unsigned int t = 0; t < ANOMALY_TYPES; t++)
+		sample(f, "wirelens_anomalies_active", iface, NULL, "type", anomaly_type_name(t),
+		       U64(scan_active(&an->scan, t)));
 }
 
 int metrics_write(FILE *f, const struct wl_ctl *c)
@@ -195,6 +279,8 @@ int metrics_write(FILE *f, const struct wl_ctl *c)
 			sample(f, "wirelens_talkers_folds_total", iface, NULL, "table",
 			       tables[i].name, U64(tables[i].other->folds));
 	}
+	if (s->an)
+		metrics_analysis(f, s, iface, d0, d1);
 	if (s->ts) {
 		family(f, "wirelens_bandwidth_spikes_total", "counter",
 		       "Seconds whose bytes exceeded --spike-factor times the trailing minute.");

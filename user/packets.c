@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Sampled packet records: the sampler of the pcap path, the store of recent records, -w. */
 #include "packets.h"
+#include "recorder.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -85,8 +86,13 @@ void packets_add(struct packets *p, const struct wl_sample *s, const uint8_t *da
 	keep = caplen < s->snaplen ? caplen : s->snaplen;
 	if (p->writer)
 		pcapw_write(p->writer, real_ns, data, keep, s->len);
-	if (!p->cap)
+	if (!p->cap) {
+		r->data = data;
+		r->caplen = keep;
+		if (p->recorder)
+			recorder_packet(p->recorder, r);
 		return;
+	}
 	if (keep > p->snaplen)
 		keep = p->snaplen;
 	dst = p->data + p->next * p->snaplen;
@@ -96,6 +102,8 @@ void packets_add(struct packets *p, const struct wl_sample *s, const uint8_t *da
 	p->next = (p->next + 1) % p->cap;
 	if (p->count < p->cap)
 		p->count++;
+	if (p->recorder)
+		recorder_packet(p->recorder, r);
 }
 
 const struct wl_record *packets_get(const struct packets *p, size_t i)

@@ -13,6 +13,7 @@
 
 struct pcapw;
 struct talkers;
+struct scan_recorder;
 
 /* One kept record: the kernel's (or pcap path's) record, decoded, with wall-clock time. */
 struct wl_record {
@@ -38,8 +39,9 @@ struct packets {
 	size_t next;  /* where the next record goes */
 	size_t count; /* records kept now */
 	uint64_t received;
-	struct pcapw *writer;	 /* -w, or NULL */
-	struct talkers *talkers; /* named from decoded records, or NULL */
+	struct pcapw *writer;		/* -w, or NULL */
+	struct talkers *talkers;	/* named from decoded records, or NULL */
+	struct scan_recorder *recorder; /* --flight-recorder, or NULL */
 };
 
 /* packets_add() payload_off values besides an offset. */

@@ -22,6 +22,7 @@
 #include "parse.h"
 #include "flow.h"
 #include "filter.h"
+#include "analysis.h"
 #include "packets.h"
 #include "talkers.h"
 #include "timeseries.h"
@@ -302,8 +303,8 @@ static __u32 pcap_classify(int linktype, const __u8 *data, __u32 caplen, struct 
 }
 
 /* One frame is one flow delta: the pcap path feeds the talkers exactly, frame by frame. */
-static void pcap_source_flow(struct talkers *t, const struct wl_pkt *pkt, enum wl_dir dir,
-			     uint64_t len, uint64_t ts)
+static void pcap_source_flow(struct wl_snapshot *snap, const struct wl_pkt *pkt, enum wl_dir dir,
+			     uint64_t len, uint64_t ts, const __u8 *frame, __u32 caplen)
 {
 	struct wl_counter one = {.packets = 1, .bytes = len};
 	struct flow_delta d;
@@ -327,7 +328,11 @@ static void pcap_source_flow(struct talkers *t, const struct wl_pkt *pkt, enum w
 		d.out = one;
 	d.first_ns = d.last_ns = ts;
 	d.app = pkt->app;
-	talkers_account(t, &k, &d);
+	/* The connection analysis the kernel does for the XDP backend (bpf/conn.h). */
+	if (snap->an && pkt->l4_off && pkt->l4_off < caplen)
+		analysis_frame(snap->an, &k, from_b, pkt, frame + pkt->l4_off, caplen - pkt->l4_off,
+			       dir, ts, &d);
+	talkers_account(snap->talkers, &k, &d);
 }
 
 /* Fold the finished second of capture time into the peak rates. */
@@ -392,7 +397,10 @@ static void pcap_source_packet(u_char *user, const struct pcap_pkthdr *hdr, cons
 	}
 	wl_stats_add(st, &pkt, hdr->len);
 	if (snap->talkers)
-		pcap_source_flow(snap->talkers, &pkt, ps->cur_dir, hdr->len, ts);
+		pcap_source_flow(snap, &pkt, ps->cur_dir, hdr->len, ts, data + link,
+				 hdr->caplen - link);
+	if (snap->an)
+		analysis_tick(snap->an, ts);
 	if (snap->ts)
 		timeseries_add(snap->ts, ts / 1000000000ull, pkt.l4, pkt.app, 1, hdr->len);
 	if (snap->packets && sampler_admit(&ps->sampler, ts)) {

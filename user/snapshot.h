@@ -11,6 +11,7 @@
 struct talkers;
 struct packets;
 struct timeseries;
+struct analysis;
 
 enum wl_source_kind {
 	WL_SOURCE_LIVE = 0,
@@ -81,6 +82,7 @@ struct wl_snapshot {
 	const char *filter_expr;		      /* capture filter; NULL: none */
 	struct wl_samples_info samples;
 	struct packets *packets; /* recent packet records (NULL: none kept) */
+	struct analysis *an;	 /* RTTs, TCP health, anomalies (NULL: not tracked) */
 };
 
 /* Add src into dst, field by field. */

@@ -185,9 +185,23 @@ static void *talkers_add(struct table *tab, struct talkers_other *other, const v
 	return e;
 }
 
+void tcp_health_add(struct tcp_health *dst, const struct tcp_health *src)
+{
+	dst->retrans += src->retrans;
+	dst->ooo += src->ooo;
+	dst->dupack += src->dupack;
+	dst->zerowin += src->zerowin;
+	dst->rst += src->rst;
+}
+
+bool tcp_health_any(const struct tcp_health *h)
+{
+	return h->retrans || h->ooo || h->dupack || h->zerowin || h->rst;
+}
+
 static void talkers_add_host(struct talkers *t, const uint8_t *addr, uint8_t family,
 			     const struct wl_counter *tx, const struct wl_counter *rx,
-			     const struct flow_delta *d)
+			     const struct tcp_health *health, const struct flow_delta *d)
 {
 	struct host_key hk;
 	struct host_entry *h;
@@ -199,6 +213,8 @@ static void talkers_add_host(struct talkers *t, const uint8_t *addr, uint8_t fam
 	h = talkers_add(&t->hosts, &t->hosts_other, &hk, tx, rx, d, NULL);
 	if (h && d->app < WL_APP_MAX)
 		h->app_bytes[d->app] += tx->bytes + rx->bytes;
+	if (h)
+		tcp_health_add(&h->tcp, health);
 }
 
 void talkers_name_host(struct talkers *t, const uint8_t *addr, uint8_t family, const uint8_t *name,
@@ -231,9 +247,13 @@ void talkers_account(struct talkers *t, const struct wl_flow_key *k, const struc
 		f->tcp_flags_ba |= d->tcp_flags_ba;
 		if (d->app > WL_APP_UNKNOWN || f->app == WL_APP_NONE)
 			f->app = d->app;
+		tcp_health_add(&f->hab, &d->hab);
+		tcp_health_add(&f->hba, &d->hba);
+		if (d->rtt.count)
+			f->rtt = d->rtt;
 	}
-	talkers_add_host(t, k->a, k->family, &d->ab, &d->ba, d);
-	talkers_add_host(t, k->b, k->family, &d->ba, &d->ab, d);
+	talkers_add_host(t, k->a, k->family, &d->ab, &d->ba, &d->hab, d);
+	talkers_add_host(t, k->b, k->family, &d->ba, &d->ab, &d->hba, d);
 	memset(&pk, 0, sizeof(pk));
 	memcpy(pk.a, k->a, 16);
 	memcpy(pk.b, k->b, 16);
@@ -248,6 +268,17 @@ static void ctr_delta(struct wl_counter *out, const struct wl_counter *now,
 {
 	out->packets = now->packets - before->packets;
 	out->bytes = now->bytes - before->bytes;
+}
+
+/* What side i sent since the last harvest (kernel counters only grow within one flow). */
+static void health_delta(struct tcp_health *h, const struct wl_conn *now,
+			 const struct wl_conn *before, int i)
+{
+	h->retrans = (uint32_t)(now->retrans[i] - before->retrans[i]);
+	h->ooo = (uint32_t)(now->ooo[i] - before->ooo[i]);
+	h->dupack = (uint32_t)(now->dupack[i] - before->dupack[i]);
+	h->zerowin = (uint32_t)(now->zerowin[i] - before->zerowin[i]);
+	h->rst = (uint32_t)(now->rst[i] - before->rst[i]);
 }
 
 static void talkers_harvest_one(struct talkers *t, const struct wl_flow_key *k,
@@ -275,11 +306,16 @@ static void talkers_harvest_one(struct talkers *t, const struct wl_flow_key *k,
 	d.tcp_flags_ba = v->tcp_flags_ba;
 	d.app = v->app;
 	d.flags = v->flags;
+	health_delta(&d.hab, &v->conn, &prev->conn, 0);
+	health_delta(&d.hba, &v->conn, &prev->conn, 1);
+	d.rtt.count = v->conn.rtt_count;
+	d.rtt.min_us = v->conn.rtt_min_us;
+	d.rtt.last_us = v->conn.rtt_last_us;
 	if (s) {
 		s->val = *v;
 		s->generation = t->generation;
 	}
-	if (d.ab.packets || d.ba.packets)
+	if (d.ab.packets || d.ba.packets || tcp_health_any(&d.hab) || tcp_health_any(&d.hba))
 		talkers_account(t, k, &d);
 }
 

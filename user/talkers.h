@@ -16,13 +16,25 @@
 #define TALKERS_MAX_HOSTS 16384
 #define TALKERS_MAX_PAIRS 32768
 
+/* TCP health of what one side sent (bpf/conn.h). */
+struct tcp_health {
+	uint64_t retrans, ooo, dupack, zerowin, rst;
+};
+
+/* A flow's RTT samples (any method): how many, the lowest and the latest, microseconds. */
+struct flow_rtt {
+	uint32_t count, min_us, last_us;
+};
+
 /* One change to a flow: what happened since the last delta (or the whole packet). */
 struct flow_delta {
 	struct wl_counter ab, ba, in, out;
 	uint64_t first_ns, last_ns; /* wall clock (CLOCK_REALTIME) */
 	uint8_t tcp_flags_ab, tcp_flags_ba;
 	uint8_t app;
-	uint8_t flags; /* WL_FLOW_F_* */
+	uint8_t flags;		    /* WL_FLOW_F_* */
+	struct tcp_health hab, hba; /* sent by a, by b */
+	struct flow_rtt rtt;	    /* the flow's totals so far (count 0: none) */
 };
 
 #define TALKERS_NAME_MAX 63
@@ -38,6 +50,7 @@ struct host_entry {
 	struct wl_counter tx, rx, in, out;
 	uint64_t first_ns, last_ns;
 	uint64_t app_bytes[WL_APP_MAX];
+	struct tcp_health tcp; /* of the segments this host sent */
 	/* The server name clients last asked this address for (TLS SNI, HTTP Host): raw bytes. */
 	uint8_t name_len;
 	uint8_t name[TALKERS_NAME_MAX];
@@ -63,6 +76,8 @@ struct flow_entry {
 	uint8_t tcp_flags_ab, tcp_flags_ba;
 	uint8_t app;
 	uint8_t flags;
+	struct tcp_health hab, hba;
+	struct flow_rtt rtt;
 };
 
 /* Everything folded out of a table, so that the table plus `other` sums to what it was fed. */
@@ -89,6 +104,9 @@ void talkers_free(struct talkers *t);
 
 /* Account one change of one flow to the flow, both hosts and the pair. */
 void talkers_account(struct talkers *t, const struct wl_flow_key *k, const struct flow_delta *d);
+
+void tcp_health_add(struct tcp_health *dst, const struct tcp_health *src);
+bool tcp_health_any(const struct tcp_health *h);
 
 /*
  * Read the kernel flow table (map_fd) and account what changed since the last harvest.

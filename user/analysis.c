@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+/* Events to the latency and scan aggregators; the pcap path's own connection analysis. */
+#include "analysis.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "talkers.h"
+
+#define CONNS_MAX 65536
+
+struct conn_entry {
+	struct wl_flow_key key;
+	struct wl_conn c;
+	uint64_t last_ns;
+};
+
+int analysis_init(struct analysis *an, const struct scan_cfg *cfg)
+{
+	int err;
+
+	memset(an, 0, sizeof(*an));
+	err = latency_init(&an->lat);
+	if (err)
+		return err;
+	err = scan_init(&an->scan, cfg);
+	if (!err)
+		err = table_init(&an->conns, sizeof(struct wl_flow_key), sizeof(struct conn_entry),
+				 CONNS_MAX);
+	if (err) {
+		latency_free(&an->lat);
+		scan_free(&an->scan);
+	}
+	return err;
+}
+
+void analysis_free(struct analysis *an)
+{
+	if (!an)
+		return;
+	latency_free(&an->lat);
+	scan_free(&an->scan);
+	table_free(&an->conns);
+}
+
+void analysis_event(struct analysis *an, const struct wl_event *e, uint64_t real_ns)
+{
+	if (e->type == WL_EV_RTT)
+		latency_add(&an->lat, e, real_ns);
+	else if (e->type == WL_EV_PROBE)
+		scan_probe(&an->scan, e, real_ns);
+}
+
+static bool conn_is_old(void *entry, void *ctx)
+{
+	return ((struct conn_entry *)entry)->last_ns <= *(uint64_t *)ctx;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The table is full: forget the least recently active eighth, as the kernel's LRU would. */
+static void conns_trim(struct analysis *an)
+{
+	size_t pos = 0, n = 0, before = an->conns.count;
+	struct conn_entry *c;
+	uint64_t *ts, cut;
+
+	ts = malloc(before * sizeof(*ts));
+	if (!ts)
+		return;
+	while ((c = table_next(&an->conns, &pos)))
+		ts[n++] = c->last_ns;
+	qsort(ts, n, sizeof(*ts), u64_cmp);
+	cut = ts[n / 8];
+	free(ts);
+	table_remove_if(&an->conns, conn_is_old, &cut);
+	an->conns_dropped += before - an->conns.count;
+}
+
+void analysis_frame(struct analysis *an, const struct wl_flow_key *k, int side,
+		    const struct wl_pkt *p, const uint8_t *l4, uint32_t avail, enum wl_dir dir,
+		    uint64_t ts_ns, struct flow_delta *d)
+{
+	struct tcp_health *h = side ? &d->hba : &d->hab;
+	struct wl_tcp_stats *ts = &an->tcp[dir < WL_DIR_MAX ? dir : WL_DIR_NONE];
+	struct wl_conn_out o;
+	struct conn_entry *c;
+	bool created;
+
+	if (!p->l4_off || !avail)
+		return;
+	if (p->l4 != WL_L4_TCP && p->l4 != WL_L4_UDP && p->l4 != WL_L4_ICMP &&
+	    p->l4 != WL_L4_ICMPV6)
+		return;
+	c = table_upsert(&an->conns, k, &created);
+	if (!c) {
+		conns_trim(an);
+		c = table_upsert(&an->conns, k, &created);
+		if (!c)
+			return;
+	}
+	c->last_ns = ts_ns;
+	memset(&o, 0, sizeof(o));
+	o.dir = (uint8_t)dir;
+	wl_conn_update(&c->c, &o, p, l4, avail, side, ts_ns);
+	if (o.marks) {
+		ts->segments += !!(o.marks & WL_CM_SEGMENT);
+		ts->retransmissions += !!(o.marks & WL_CM_RETRANS);
+		ts->out_of_order += !!(o.marks & WL_CM_OOO);
+		ts->duplicate_acks += !!(o.marks & WL_CM_DUPACK);
+		ts->zero_windows += !!(o.marks & WL_CM_ZEROWIN);
+		ts->resets += !!(o.marks & WL_CM_RST);
+		ts->syns += !!(o.marks & WL_CM_SYN);
+		ts->synacks += !!(o.marks & WL_CM_SYNACK);
+		ts->handshakes += !!(o.marks & WL_CM_ESTAB);
+		h->retrans += !!(o.marks & WL_CM_RETRANS);
+		h->ooo += !!(o.marks & WL_CM_OOO);
+		h->dupack += !!(o.marks & WL_CM_DUPACK);
+		h->zerowin += !!(o.marks & WL_CM_ZEROWIN);
+		h->rst += !!(o.marks & WL_CM_RST);
+	}
+	d->rtt.count = c->c.rtt_count;
+	d->rtt.min_us = c->c.rtt_min_us;
+	d->rtt.last_us = c->c.rtt_last_us;
+	for (uint32_t i = 0; i < o.nev && i < WL_CONN_EVENTS; i++)
+		analysis_event(an, &o.ev[i], ts_ns);
+}
+
+void analysis_tcp_sum(const struct analysis *an, struct wl_tcp_stats *sum)
+{
+	const uint64_t *s;
+	uint64_t *o = (uint64_t *)sum;
+
+	memset(sum, 0, sizeof(*sum));
+	for (int d = 0; d < WL_DIR_MAX; d++) {
+		s = (const uint64_t *)&an->tcp[d];
+		for (size_t i = 0; i < sizeof(*sum) / sizeof(uint64_t); i++)
+			o[i] += s[i];
+	}
+}
+
+void analysis_tick(struct analysis *an, uint64_t now_ns)
+{
+	struct wl_tcp_stats sum, *p = &an->tcp_prev;
+	uint64_t syns, done;
+	double dt;
+
+	if (now_ns / 1000000000ull == an->last_tick_s)
+		return;
+	an->last_tick_s = now_ns / 1000000000ull;
+	analysis_tcp_sum(an, &sum);
+	if (an->rate_ns && now_ns > an->rate_ns) {
+		dt = (double)(now_ns - an->rate_ns) / 1e9;
+		an->per_s[0] = (double)(sum.segments - p->segments) / dt;
+		an->per_s[1] = (double)(sum.retransmissions - p->retransmissions) / dt;
+		an->per_s[2] = (double)(sum.out_of_order - p->out_of_order) / dt;
+		an->per_s[3] = (double)(sum.duplicate_acks - p->duplicate_acks) / dt;
+		an->per_s[4] = (double)(sum.zero_windows - p->zero_windows) / dt;
+		an->per_s[5] = (double)(sum.resets - p->resets) / dt;
+	}
+	an->rate_ns = now_ns;
+	*p = sum;
+	/* Half-open connections towards this host (files: all of them). */
+	syns = an->tcp[WL_DIR_IN].syns + an->tcp[WL_DIR_NONE].syns;
+	done = an->tcp[WL_DIR_IN].handshakes + an->tcp[WL_DIR_NONE].handshakes;
+	scan_tick(&an->scan, now_ns, syns, done);
+}
