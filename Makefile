@@ -61,7 +61,7 @@ BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/bench/%)
 DEB_PKGS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libpcap-dev \
 	libmicrohttpd-dev libcjson-dev libcmocka-dev pkg-config iproute2 tcpdump tshark \
 	tcpreplay jq python3 util-linux procps ethtool iputils-ping bc libclang-rt-14-dev \
-	curl chromium prometheus wrk openssl iperf3 groff-base systemd
+	curl chromium prometheus wrk openssl iperf3 groff-base systemd nmap
 
 .DEFAULT_GOAL := all
 # Keep intermediate objects (tests/lib) so that nothing rebuilds needlessly.

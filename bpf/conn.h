@@ -32,6 +32,10 @@
  * TSval at a time also limits them to one per round trip).
  */
 #define WL_CONN_TS_GAP_NS 10000000ull
+/* A UDP flow unanswered for this long is a probe of a port that does not answer. */
+#define WL_CONN_UDP_QUIET_NS 2000000000ull
+/* An echo request unanswered for this long is taken as lost. */
+#define WL_CONN_ECHO_LOST_NS 1000000000ull
 /* Without a known RTT, a segment filling a hole this soon after the highest one is reordering. */
 #define WL_CONN_OOO_NS 3000000ull
 
@@ -268,10 +272,16 @@ WL_INLINE void wl_conn_tcp(struct wl_conn *c, struct wl_conn_out *o, const struc
 		o->marks |= WL_CM_ZEROWIN;
 	}
 
-	/* Sequence space of this direction: retransmissions and reordering. */
+	/*
+	 * Sequence space of this direction. Below the highest sequence number seen, a segment
+	 * was either seen already (a retransmission) or fills the latest gap: soon after the
+	 * gap opened, that is reordering; later, the sender resent what was lost before the
+	 * sensor (a retransmission too).
+	 */
 	end = seq + paylen + ((flags & WL_TCP_FIN) ? 1 : 0);
 	if (end != seq && !(flags & WL_TCP_RST)) {
 		__u32 bit = d ? WL_CONN_SEQ_B : WL_CONN_SEQ_A;
+		__u32 hole = d ? WL_CONN_HOLE_B : WL_CONN_HOLE_A;
 
 		if (!(c->state & bit)) {
 			c->state |= bit;
@@ -285,12 +295,18 @@ WL_INLINE void wl_conn_tcp(struct wl_conn *c, struct wl_conn_out *o, const struc
 
 				if (gap > WL_CONN_OOO_NS)
 					gap = WL_CONN_OOO_NS;
-				if (now - c->t_adv[d] < gap) {
+				if ((c->state & hole) && !wl_seq_lt(seq, c->hole_lo[d]) &&
+				    wl_seq_lt(seq, c->hole_hi[d]) && now - c->t_adv[d] < gap) {
 					c->ooo[d]++;
 					o->marks |= WL_CM_OOO;
 				} else {
 					c->retrans[d]++;
 					o->marks |= WL_CM_RETRANS;
+				}
+				if ((c->state & hole) && seq == c->hole_lo[d]) {
+					c->hole_lo[d] = end;
+					if (!wl_seq_lt(c->hole_lo[d], c->hole_hi[d]))
+						c->state &= ~hole;
 				}
 			}
 			if (wl_seq_lt(c->seq_next[d], end)) {
@@ -298,6 +314,12 @@ WL_INLINE void wl_conn_tcp(struct wl_conn *c, struct wl_conn_out *o, const struc
 				c->t_adv[d] = now;
 			}
 		} else {
+			if (wl_seq_lt(c->seq_next[d], seq)) {
+				/* A gap: frames lost before the sensor, or reordered. */
+				c->hole_lo[d] = c->seq_next[d];
+				c->hole_hi[d] = seq;
+				c->state |= hole;
+			}
 			c->seq_next[d] = end;
 			c->t_adv[d] = now;
 		}
@@ -351,8 +373,11 @@ WL_INLINE void wl_conn_icmp(struct wl_conn *c, struct wl_conn_out *o, const stru
 		return;
 	idseq = wl_get32(l4 + 4);
 	if ((!v6 && type == 8) || (v6 && type == 128)) {
-		c->ts_val[d] = idseq;
-		c->ts_time[d] = now;
+		/* One request at a time: a newer one replaces it only once it looks lost. */
+		if (!c->ts_time[d] || now - c->ts_time[d] > WL_CONN_ECHO_LOST_NS) {
+			c->ts_val[d] = idseq;
+			c->ts_time[d] = now;
+		}
 		return;
 	}
 	if ((!v6 && type == 0) || (v6 && type == 129)) {
@@ -395,13 +420,15 @@ WL_INLINE void wl_conn_icmp(struct wl_conn *c, struct wl_conn_out *o, const stru
 
 /*
  * UDP: a flow whose opener sends again before any answer came back probes a port that does not
- * answer (nmap -sU retries such ports).
+ * answer. (Scanners that retry from another port open a new flow each time: the daemon reports
+ * flows left unanswered for WL_CONN_UDP_QUIET_NS as probes when it reads the flow table.)
  */
 WL_INLINE void wl_conn_udp(struct wl_conn *c, struct wl_conn_out *o, const struct wl_pkt *p, int d,
 			   __u64 now)
 {
 	if (!(c->state & WL_CONN_SYN)) {
 		c->state = WL_CONN_SYN | (d ? WL_CONN_INIT_B : 0);
+		c->t_syn = now;
 		return;
 	}
 	if ((!!(c->state & WL_CONN_INIT_B)) != d) {
@@ -410,6 +437,35 @@ WL_INLINE void wl_conn_udp(struct wl_conn *c, struct wl_conn_out *o, const struc
 	}
 	if (!(c->state & WL_CONN_SYNACK))
 		wl_conn_probe(c, o, p, d, d, WL_PROBE_UDP, WL_OUT_NOREPLY, now);
+}
+
+/*
+ * A UDP flow that its opener started at least WL_CONN_UDP_QUIET_NS before `now` and that was
+ * never answered nor reported: fill e with its probe (src the opener, dst and port the other
+ * end) and return 1.
+ */
+WL_INLINE int wl_conn_udp_quiet(const struct wl_conn *c, const struct wl_flow_key *k, __u64 now,
+				struct wl_event *e)
+{
+	int init;
+
+	if (k->proto != WL_IPPROTO_UDP ||
+	    (c->state & (WL_CONN_SYN | WL_CONN_SYNACK | WL_CONN_PROBED)) != WL_CONN_SYN ||
+	    now < c->t_syn + WL_CONN_UDP_QUIET_NS)
+		return 0;
+	init = !!(c->state & WL_CONN_INIT_B);
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = now;
+	e->type = WL_EV_PROBE;
+	e->kind = WL_PROBE_UDP;
+	e->outcome = WL_OUT_NOREPLY;
+	e->family = k->family;
+	e->proto = WL_IPPROTO_UDP;
+	e->dir = WL_DIR_NONE;
+	__builtin_memcpy(e->src, init ? k->b : k->a, 16);
+	__builtin_memcpy(e->dst, init ? k->a : k->b, 16);
+	e->port = init ? k->port_a : k->port_b;
+	return 1;
 }
 
 /*

@@ -51,6 +51,33 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } wl_health SEC(".maps");
 
+/*
+ * Per-CPU scratch space: the parse result, the filter's view of the frame and the packet
+ * record being built. In map memory rather than on the stack: the stack is too small, and
+ * the verifier does not track values in map memory, so after parsing, the many parser paths
+ * (VLAN tags, IPv6 extension headers, application rules) collapse into one state for the
+ * counting code instead of multiplying with it.
+ */
+struct wl_scratch {
+	struct wl_pkt pkt;
+	struct wl_filter_env env;
+	struct wl_filter_state fst;
+	__u32 nth; /* matching frames since the last sample */
+	__u8 win[WL_FILTER_WINDOW + 16];
+	struct wl_sample rec;
+	__u8 data[WL_SNAPLEN_MAX + 16];
+	struct wl_conn_out cout;
+	__u8 l4[WL_CONN_L4_LEN + 16];
+	struct wl_flow_val newflow;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct wl_scratch);
+} wl_scratch SEC(".maps");
+
 /* TCP health and handshakes over all flows, per direction. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -82,12 +109,17 @@ static __always_inline struct wl_flow_val *count_flow(const struct wl_pkt *p, __
 	now = bpf_ktime_get_ns();
 	v = bpf_map_lookup_elem(&wl_flows, &k);
 	if (!v) {
-		struct wl_flow_val nv = {};
+		/* A new value is built in the scratch map: it is too big for the stack. */
+		__u32 zero = 0;
+		struct wl_scratch *sc = bpf_map_lookup_elem(&wl_scratch, &zero);
 
-		nv.first_ns = now;
-		nv.flags = from_b ? WL_FLOW_F_B_FIRST : 0;
+		if (!sc)
+			return NULL;
+		__builtin_memset(&sc->newflow, 0, sizeof(sc->newflow));
+		sc->newflow.first_ns = now;
+		sc->newflow.flags = from_b ? WL_FLOW_F_B_FIRST : 0;
 		/* EEXIST: another CPU inserted it first; the lookup below finds theirs. */
-		bpf_map_update_elem(&wl_flows, &k, &nv, BPF_NOEXIST);
+		bpf_map_update_elem(&wl_flows, &k, &sc->newflow, BPF_NOEXIST);
 		v = bpf_map_lookup_elem(&wl_flows, &k);
 		if (!v) {
 			__u32 zero = 0;
@@ -120,32 +152,6 @@ static __always_inline struct wl_flow_val *count_flow(const struct wl_pkt *p, __
 		v->app = p->app;
 	return v;
 }
-
-/*
- * Per-CPU scratch space: the parse result, the filter's view of the frame and the packet
- * record being built. In map memory rather than on the stack: the stack is too small, and
- * the verifier does not track values in map memory, so after parsing, the many parser paths
- * (VLAN tags, IPv6 extension headers, application rules) collapse into one state for the
- * counting code instead of multiplying with it.
- */
-struct wl_scratch {
-	struct wl_pkt pkt;
-	struct wl_filter_env env;
-	struct wl_filter_state fst;
-	__u32 nth; /* matching frames since the last sample */
-	__u8 win[WL_FILTER_WINDOW + 16];
-	struct wl_sample rec;
-	__u8 data[WL_SNAPLEN_MAX + 16];
-	struct wl_conn_out cout;
-	__u8 l4[WL_CONN_L4_LEN + 16];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct wl_scratch);
-} wl_scratch SEC(".maps");
 
 /* Sampled packet records for the daemon (size set at load time). */
 struct {

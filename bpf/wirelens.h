@@ -159,6 +159,8 @@ struct wl_flow_key {
 #define WL_CONN_RAW_SYN 0x0200 /* the SYN had no option but MSS: crafted, not connect() */
 #define WL_CONN_ACKED_A 0x0400 /* ack_last[0] and win_last[0] are valid */
 #define WL_CONN_ACKED_B 0x0800
+#define WL_CONN_HOLE_A	0x1000 /* hole_lo/hi[0]: a range of a's not seen yet */
+#define WL_CONN_HOLE_B	0x2000
 
 /*
  * Per-flow connection analysis (bpf/conn.h): handshake, sequence space, timestamp echo and
@@ -173,7 +175,9 @@ struct wl_conn {
 	__u32 ts_val[2];   /* the pending TSval (ICMP: identifier << 16 | sequence) */
 	__u32 seq_next[2]; /* highest sequence number sent + 1 */
 	__u32 ack_last[2];
-	__u32 isn; /* the opener's initial sequence number */
+	__u32 isn;	  /* the opener's initial sequence number */
+	__u32 hole_lo[2]; /* the latest gap in each direction's sequence space: [lo, hi) */
+	__u32 hole_hi[2];
 	__u16 win_last[2];
 	__u16 state; /* WL_CONN_* */
 	__u16 pad;
@@ -207,8 +211,8 @@ struct wl_flow_val {
 };
 
 _Static_assert(sizeof(struct wl_flow_key) == 40, "wl_flow_key layout");
-_Static_assert(sizeof(struct wl_conn) == 160, "wl_conn layout");
-_Static_assert(sizeof(struct wl_flow_val) == 248, "wl_flow_val layout");
+_Static_assert(sizeof(struct wl_conn) == 176, "wl_conn layout");
+_Static_assert(sizeof(struct wl_flow_val) == 264, "wl_flow_val layout");
 
 /* Value of the wl_health map: sensor self-monitoring counters (per CPU). */
 struct wl_health {

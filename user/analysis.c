@@ -7,6 +7,7 @@
 
 #include "conn.h"
 #include "talkers.h"
+#include "util.h"
 
 #define CONNS_MAX 65536
 
@@ -132,6 +133,34 @@ void analysis_frame(struct analysis *an, const struct wl_flow_key *k, int side,
 		analysis_event(an, &o.ev[i], ts_ns);
 }
 
+bool analysis_quiet_flow(void *ctx, const struct wl_flow_key *k, const struct wl_flow_val *v,
+			 int64_t mono_to_real)
+{
+	struct analysis *an = ctx;
+	uint64_t now = util_now_mono_ns();
+	struct wl_event e;
+
+	if (!wl_conn_udp_quiet(&v->conn, k, now, &e))
+		return k->proto != WL_IPPROTO_UDP || (v->conn.state & WL_CONN_SYNACK);
+	scan_probe(&an->scan, &e, (uint64_t)((int64_t)now + mono_to_real));
+	return true;
+}
+
+/* The pcap path: its own flows that went quiet (once a second of capture time). */
+static void conns_quiet(struct analysis *an, uint64_t now_ns)
+{
+	struct conn_entry *c;
+	struct wl_event e;
+	size_t pos = 0;
+
+	while ((c = table_next(&an->conns, &pos))) {
+		if (!wl_conn_udp_quiet(&c->c, &c->key, now_ns, &e))
+			continue;
+		c->c.state |= WL_CONN_PROBED;
+		scan_probe(&an->scan, &e, now_ns);
+	}
+}
+
 void analysis_tcp_sum(const struct analysis *an, struct wl_tcp_stats *sum)
 {
 	const uint64_t *s;
@@ -169,5 +198,15 @@ void analysis_tick(struct analysis *an, uint64_t now_ns)
 	/* Half-open connections towards this host (files: all of them). */
 	syns = an->tcp[WL_DIR_IN].syns + an->tcp[WL_DIR_NONE].syns;
 	done = an->tcp[WL_DIR_IN].handshakes + an->tcp[WL_DIR_NONE].handshakes;
+	conns_quiet(an, now_ns);
 	scan_tick(&an->scan, now_ns, syns, done);
+}
+
+void analysis_end_of_file(struct analysis *an, uint64_t last_ns)
+{
+	uint64_t syns = an->tcp[WL_DIR_NONE].syns, done = an->tcp[WL_DIR_NONE].handshakes;
+
+	/* Nothing more comes: what is unanswered now stays so. */
+	conns_quiet(an, last_ns + WL_CONN_UDP_QUIET_NS);
+	scan_tick(&an->scan, last_ns, syns, done);
 }

@@ -48,6 +48,16 @@ void analysis_frame(struct analysis *an, const struct wl_flow_key *k, int side,
 /* Once a second of wall clock (live) or capture time (files): rates, windows, SYN floods. */
 void analysis_tick(struct analysis *an, uint64_t now_ns);
 
+/*
+ * talkers' quiet_hook for the kernel's flows (ctx: the analysis): a UDP flow left unanswered
+ * becomes a probe. Returns true when the flow needs no more looks.
+ */
+bool analysis_quiet_flow(void *ctx, const struct wl_flow_key *k, const struct wl_flow_val *v,
+			 int64_t mono_to_real);
+
+/* A file was read to its end (last_ns: its last packet): flows unanswered stay so. */
+void analysis_end_of_file(struct analysis *an, uint64_t last_ns);
+
 /* The TCP counters of all directions together. */
 void analysis_tcp_sum(const struct analysis *an, struct wl_tcp_stats *sum);
 

@@ -291,7 +291,7 @@ static int loader_load(struct loader *ld, const char *btf_path)
 	}
 	err = wirelens_bpf__load(ld->skel);
 	if (err) {
-		if (err == -EPERM || err == -EACCES)
+		if ((err == -EPERM || err == -EACCES) && geteuid() != 0)
 			log_error("cannot load the BPF programs: %s (run as root or grant "
 				  "CAP_BPF,CAP_NET_ADMIN,CAP_PERFMON)",
 				  loader_errstr(err));

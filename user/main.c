@@ -339,6 +339,10 @@ static int analysis_setup(const struct wl_config *cfg, struct wl_snapshot *snap)
 		return -ENOMEM;
 	}
 	snap->an->scan.rec = flight;
+	if (snap->talkers) {
+		snap->talkers->quiet_hook = analysis_quiet_flow;
+		snap->talkers->quiet_ctx = snap->an;
+	}
 	return 0;
 }
 
@@ -520,6 +524,8 @@ static int run_file(struct wl_config *cfg)
 	ctl_lock(&ctl);
 	snapshot_sum_dirs(&snap);
 	snap.complete = ret == PCAP_SOURCE_EOF;
+	if (snap.an && snap.complete)
+		analysis_end_of_file(snap.an, snap.last_ts_ns);
 	if (snap.last_ts_ns > snap.first_ts_ns)
 		snap.duration_s = (double)(snap.last_ts_ns - snap.first_ts_ns) / 1e9;
 	if (snap.duration_s > 0) {

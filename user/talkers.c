@@ -21,6 +21,7 @@ struct seen_entry {
 	struct wl_flow_key key;
 	struct wl_flow_val val;
 	uint64_t generation;
+	bool hooked; /* quiet_hook returned true for this flow */
 };
 
 int talkers_init(struct talkers *t, size_t max_flows, size_t max_hosts, size_t max_pairs,
@@ -312,8 +313,12 @@ static void talkers_harvest_one(struct talkers *t, const struct wl_flow_key *k,
 	d.rtt.min_us = v->conn.rtt_min_us;
 	d.rtt.last_us = v->conn.rtt_last_us;
 	if (s) {
+		if (prev != &s->val)
+			s->hooked = false; /* a new flow in that entry */
 		s->val = *v;
 		s->generation = t->generation;
+		if (t->quiet_hook && !s->hooked)
+			s->hooked = t->quiet_hook(t->quiet_ctx, k, v, mono_to_real);
 	}
 	if (d.ab.packets || d.ba.packets || tcp_health_any(&d.hab) || tcp_health_any(&d.hba))
 		talkers_account(t, k, &d);

@@ -96,6 +96,13 @@ struct talkers {
 	uint64_t generation;
 	uint64_t harvests;
 	uint64_t kernel_flows; /* entries in the kernel table at the last harvest */
+	/*
+	 * Called for each kernel flow at each harvest until it returns true (once per flow):
+	 * the connection analysis' look at flows that went quiet. NULL: none.
+	 */
+	bool (*quiet_hook)(void *ctx, const struct wl_flow_key *k, const struct wl_flow_val *v,
+			   int64_t mono_to_real);
+	void *quiet_ctx;
 };
 
 int talkers_init(struct talkers *t, size_t max_flows, size_t max_hosts, size_t max_pairs,

@@ -10,6 +10,7 @@ MKPCAP=${MKPCAP:-$ROOT/$BUILD/tests/tools/mkpcap}
 TMPD=$(mktemp -d /tmp/wirelens-e2e.XXXXXX)
 NSA=${RUN}A
 NSB=${RUN}B
+NSM=${RUN}M # the middle of three (delay line tests)
 VA=${RUN}a
 VB=${RUN}b
 PIN_BASE=/sys/fs/bpf/$RUN
@@ -23,6 +24,7 @@ cleanup_all() {
 	[ -n "${TPID:-}" ] && kill -9 -- -"$TPID" 2>/dev/null && sleep 0.2
 	ip netns del "$NSA" 2>/dev/null
 	ip netns del "$NSB" 2>/dev/null
+	ip netns del "$NSM" 2>/dev/null
 	ip link del "$VA" 2>/dev/null
 	rm -rf "$PIN_BASE"* 2>/dev/null
 	rm -rf "$TMPD"
@@ -68,6 +70,7 @@ link_ready() {
 net_down() {
 	ip netns del "$NSA" 2>/dev/null
 	ip netns del "$NSB" 2>/dev/null
+	ip netns del "$NSM" 2>/dev/null
 	return 0
 }
 

@@ -13,6 +13,7 @@ cd "$ROOT" || exit 1
 . tests/e2e/lib.sh
 . tests/e2e/web.sh
 . tests/e2e/deploy.sh
+. tests/e2e/analysis.sh
 trap cleanup_all EXIT
 
 SKIP_RC=77
@@ -1184,7 +1185,7 @@ test_help_and_version() {
 limit_for() {
 	[ -n "${E2E_TIMEOUT:-}" ] && echo "$E2E_TIMEOUT" && return
 	case $1 in
-	test_topspeed_million | test_million_flows_bounded) echo 180 ;;
+	test_topspeed_million | test_million_flows_bounded | test_scan_nmap) echo 180 ;;
 	*) echo 60 ;;
 	esac
 }
