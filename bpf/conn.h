@@ -32,6 +32,13 @@
  * TSval at a time also limits them to one per round trip).
  */
 #define WL_CONN_TS_GAP_NS 10000000ull
+/*
+ * An unanswered UDP flow is a probe only when its datagrams are empty, as scanners send them
+ * to every port they have no protocol payload for; no protocol talks that way, so one-way
+ * datagrams that carry data are not taken for probes. (A closed port's ICMP port-unreachable
+ * is a probe whatever the datagram held.)
+ */
+#define WL_CONN_UDP_PROBE_MAX 0
 /* A UDP flow unanswered for this long is a probe of a port that does not answer. */
 #define WL_CONN_UDP_QUIET_NS 2000000000ull
 /* An echo request unanswered for this long is taken as lost. */
@@ -426,16 +433,21 @@ WL_INLINE void wl_conn_icmp(struct wl_conn *c, struct wl_conn_out *o, const stru
 WL_INLINE void wl_conn_udp(struct wl_conn *c, struct wl_conn_out *o, const struct wl_pkt *p, int d,
 			   __u64 now)
 {
+	__u32 len = p->payload_off ? wl_payload_len(p) : 0;
+
 	if (!(c->state & WL_CONN_SYN)) {
 		c->state = WL_CONN_SYN | (d ? WL_CONN_INIT_B : 0);
 		c->t_syn = now;
+		c->udp_max = (__u16)(len < 0xffff ? len : 0xffff);
 		return;
 	}
 	if ((!!(c->state & WL_CONN_INIT_B)) != d) {
 		c->state |= WL_CONN_SYNACK; /* answered */
 		return;
 	}
-	if (!(c->state & WL_CONN_SYNACK))
+	if (len > c->udp_max)
+		c->udp_max = (__u16)(len < 0xffff ? len : 0xffff);
+	if (!(c->state & WL_CONN_SYNACK) && c->udp_max <= WL_CONN_UDP_PROBE_MAX)
 		wl_conn_probe(c, o, p, d, d, WL_PROBE_UDP, WL_OUT_NOREPLY, now);
 }
 
@@ -451,7 +463,7 @@ WL_INLINE int wl_conn_udp_quiet(const struct wl_conn *c, const struct wl_flow_ke
 
 	if (k->proto != WL_IPPROTO_UDP ||
 	    (c->state & (WL_CONN_SYN | WL_CONN_SYNACK | WL_CONN_PROBED)) != WL_CONN_SYN ||
-	    now < c->t_syn + WL_CONN_UDP_QUIET_NS)
+	    now < c->t_syn + WL_CONN_UDP_QUIET_NS || c->udp_max > WL_CONN_UDP_PROBE_MAX)
 		return 0;
 	init = !!(c->state & WL_CONN_INIT_B);
 	__builtin_memset(e, 0, sizeof(*e));

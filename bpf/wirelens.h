@@ -179,8 +179,8 @@ struct wl_conn {
 	__u32 hole_lo[2]; /* the latest gap in each direction's sequence space: [lo, hi) */
 	__u32 hole_hi[2];
 	__u16 win_last[2];
-	__u16 state; /* WL_CONN_* */
-	__u16 pad;
+	__u16 state;   /* WL_CONN_* */
+	__u16 udp_max; /* UDP: the largest payload the opener sent */
 	/* What each side sent: retransmitted and reordered segments, duplicate ACKs, zero
 	 * windows, resets. */
 	__u32 retrans[2];

@@ -9,7 +9,7 @@
 #include "talkers.h"
 #include "util.h"
 
-#define CONNS_MAX 65536
+#define CONNS_MAX 32768
 
 struct conn_entry {
 	struct wl_flow_key key;
@@ -141,7 +141,8 @@ bool analysis_quiet_flow(void *ctx, const struct wl_flow_key *k, const struct wl
 	struct wl_event e;
 
 	if (!wl_conn_udp_quiet(&v->conn, k, now, &e))
-		return k->proto != WL_IPPROTO_UDP || (v->conn.state & WL_CONN_SYNACK);
+		return k->proto != WL_IPPROTO_UDP || (v->conn.state & WL_CONN_SYNACK) ||
+		       v->conn.udp_max > WL_CONN_UDP_PROBE_MAX;
 	scan_probe(&an->scan, &e, (uint64_t)((int64_t)now + mono_to_real));
 	return true;
 }

@@ -18,8 +18,8 @@
 #include "log.h"
 #include "recorder.h"
 
-#define PROBES_MAX 65536
-#define COUNTS_MAX 65536
+#define PROBES_MAX 16384
+#define COUNTS_MAX 16384
 
 struct probe_key {
 	uint8_t src[16], dst[16];

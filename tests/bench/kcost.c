@@ -59,6 +59,9 @@ static int load_frames(const char *path, struct frame *frames, int max)
 	return n;
 }
 
+/* The floor and the five wirelens variants measured, in the order printed. */
+#define KCOST_VARIANTS 6
+
 /* Mean nanoseconds per run of prog_fd over all frames, `repeat` runs each. */
 static double run_mix(int prog_fd, struct frame *frames, int n, unsigned int repeat)
 {
@@ -83,8 +86,11 @@ static double run_mix(int prog_fd, struct frame *frames, int n, unsigned int rep
 	return (double)total / n;
 }
 
-/* The program with flows on or off, records 1 in `every` (cap per second), a filter or none. */
-static struct wirelens_bpf *load(int flows, unsigned int every, unsigned int cap,
+/*
+ * The program with flows (and their connection analysis) on or off, records 1 in `every` (cap
+ * per second), a filter or none.
+ */
+static struct wirelens_bpf *load(int flows, int conn, unsigned int every, unsigned int cap,
 				 const struct wl_filter_prog *filter)
 {
 	struct wirelens_bpf *skel = wirelens_bpf__open();
@@ -97,6 +103,7 @@ static struct wirelens_bpf *load(int flows, unsigned int every, unsigned int cap
 	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_get_buff_len, NULL) == 1)
 		skel->rodata->cfg_xdp_frags = 1;
 	skel->rodata->cfg_flows = (__u8)flows;
+	skel->rodata->cfg_conn = (__u8)conn;
 	skel->data->wl_set.sample_every = every;
 	skel->data->wl_set.max_samples_per_sec = cap;
 	if (filter)
@@ -137,15 +144,15 @@ int main(int argc, char **argv)
 	static struct frame frames[KCOST_MAX_FRAMES];
 	static struct wl_filter_prog filter;
 	struct wl_filter_error ferr;
-	struct wirelens_bpf *core, *def, *filt, *all;
+	struct wirelens_bpf *core, *noconn, *def, *filt, *all;
 	struct ring_buffer *rb;
 	pthread_t thread;
 	unsigned int repeat;
 	int n, floor_fd;
-	double r[5];
+	double r[KCOST_VARIANTS];
 
 	if (argc != 3 && argc != 4) {
-		fprintf(stderr, "usage: kcost FILE.pcap REPEAT [VARIANT 0-4: run only that one, "
+		fprintf(stderr, "usage: kcost FILE.pcap REPEAT [VARIANT 0-5: run only that one, "
 				"for a profiler]\n");
 		return 2;
 	}
@@ -159,11 +166,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kcost: filter: %s\n", ferr.msg);
 		return 1;
 	}
-	core = load(0, 0, 0, NULL);
-	def = load(1, 1, 1000, NULL);
-	filt = load(1, 1, 1000, &filter);
-	all = load(1, 1, 0, NULL);
-	if (!core || !def || !filt || !all) {
+	core = load(0, 0, 0, 0, NULL);
+	noconn = load(1, 0, 1, 1000, NULL);
+	def = load(1, 1, 1, 1000, NULL);
+	filt = load(1, 1, 1, 1000, &filter);
+	all = load(1, 1, 1, 0, NULL);
+	if (!core || !noconn || !def || !filt || !all) {
 		fprintf(stderr, "kcost: cannot load the BPF object (root needed)\n");
 		return 1;
 	}
@@ -177,26 +185,32 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kcost: cannot load the floor program: %s\n", strerror(errno));
 		return 1;
 	}
-	int fds[5] = {floor_fd, bpf_program__fd(core->progs.wl_xdp),
-		      bpf_program__fd(def->progs.wl_xdp), bpf_program__fd(filt->progs.wl_xdp),
-		      bpf_program__fd(all->progs.wl_xdp)};
+	int fds[KCOST_VARIANTS] = {floor_fd,
+				   bpf_program__fd(core->progs.wl_xdp),
+				   bpf_program__fd(noconn->progs.wl_xdp),
+				   bpf_program__fd(def->progs.wl_xdp),
+				   bpf_program__fd(filt->progs.wl_xdp),
+				   bpf_program__fd(all->progs.wl_xdp)};
 
 	/* Warm up, then measure one after the other so that all see the same machine state. */
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < KCOST_VARIANTS; i++) {
 		r[i] = 0;
 		if (argc == 4 && atoi(argv[3]) != i)
 			continue;
 		run_mix(fds[i], frames, n, repeat / 10 + 1);
 	}
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < KCOST_VARIANTS; i++)
 		if (argc != 4 || atoi(argv[3]) == i)
 			r[i] = run_mix(fds[i], frames, n, repeat);
-	printf("%.2f %.2f %.2f %.2f %.2f %d\n", r[0], r[1], r[2], r[3], r[4], n);
+	for (int i = 0; i < KCOST_VARIANTS; i++)
+		printf("%.2f ", r[i]);
+	printf("%d\n", n);
 	atomic_store(&draining, false);
 	pthread_join(thread, NULL);
 	ring_buffer__free(rb);
 	close(floor_fd);
 	wirelens_bpf__destroy(core);
+	wirelens_bpf__destroy(noconn);
 	wirelens_bpf__destroy(def);
 	wirelens_bpf__destroy(filt);
 	wirelens_bpf__destroy(all);

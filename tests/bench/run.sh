@@ -80,12 +80,13 @@ if [ "$(id -u)" = 0 ]; then
 		row "kernel cost, empty XDP_PASS (floor)" "$(printf '%.1f ns/pkt' "$floor")" "1.00x" "-"
 		col=2
 		for what in "counting only (no flows, no records)" \
-			"default (counters, flows, records 1/1 up to 1000/s)" \
+			"counters, flows, records, no connection analysis" \
+			"default (counters, flows, connection analysis, records 1/1 up to 1000/s)" \
 			"default + filter 'tcp port 443 or udp'" \
 			"records of every frame, no limit (ring drained)"; do
 			v=$(awk -v c=$col '{ print $c }' "$TMP/kcost" | median)
 			goal=-
-			[ $col = 3 ] && goal="<= 1.5x floor"
+			[ $col = 4 ] && goal="<= 1.5x floor"
 			row "kernel cost, wirelens $what" "$(printf '%.1f ns/pkt' "$v")" \
 				"$(ratio "$v" "$floor" '%.2fx floor')" "$goal"
 			col=$((col + 1))
