@@ -164,13 +164,14 @@ static void conns_quiet(struct analysis *an, uint64_t now_ns)
 
 void analysis_tcp_sum(const struct analysis *an, struct wl_tcp_stats *sum)
 {
-	const uint64_t *s;
-	uint64_t *o = (uint64_t *)sum;
+	/* __u64, the members' own type: other pointer types would break strict aliasing. */
+	const __u64 *s;
+	__u64 *o = (__u64 *)sum;
 
 	memset(sum, 0, sizeof(*sum));
 	for (int d = 0; d < WL_DIR_MAX; d++) {
-		s = (const uint64_t *)&an->tcp[d];
-		for (size_t i = 0; i < sizeof(*sum) / sizeof(uint64_t); i++)
+		s = (const __u64 *)&an->tcp[d];
+		for (size_t i = 0; i < sizeof(*sum) / sizeof(__u64); i++)
 			o[i] += s[i];
 	}
 }

@@ -189,9 +189,101 @@ function talkerKey(e, dir, sort) {
   return cnt(e.a_to_b, sort) + cnt(e.b_to_a, sort);
 }
 
+/** Milliseconds with a precision that suits the size: "0.045", "5.01", "12.3", "1,234". */
+function fmtMs(v) {
+  if (v === null || v === undefined || v === '') return '–';
+  v = Number(v);
+  if (!isFinite(v)) return '–';
+  if (v < 1) return v.toFixed(3);
+  if (v < 10) return v.toFixed(2);
+  if (v < 100) return v.toFixed(1);
+  return fmtInt(v);
+}
+
+/** A histogram bucket bound in ms as a label: 0.25 -> "≤0.25 ms", 2500 -> "≤2.5 s". */
+function fmtLe(ms, above) {
+  const v = Number(ms);
+  const t = v >= 1000 ? String(v / 1000) + ' s' : String(v) + ' ms';
+  return (above ? '>' : '≤') + t;
+}
+
+/** Labels of a histogram with bounds le_ms: one per bound and one for above the last. */
+function latencyLabels(le) {
+  if (!Array.isArray(le) || !le.length) return [];
+  return le.map((v) => fmtLe(v)).concat([fmtLe(le[le.length - 1], true)]);
+}
+
+/** A per-second rate: "0.5", "12", "5,200". */
+function fmtRate(v) {
+  if (v === null || v === undefined || v === '') return '–';
+  v = Number(v);
+  if (!isFinite(v)) return '–';
+  if (v > 0 && v < 10 && !Number.isInteger(v)) return v.toFixed(1);
+  return fmtInt(v);
+}
+
+/** A ratio (0.012) as a percentage ("1.2%"), keeping small non-zero ratios visible. */
+function fmtRatioPct(r) {
+  if (r === null || r === undefined || r === '') return '–';
+  const p = 100 * Number(r);
+  if (!isFinite(p)) return '–';
+  if (p === 0) return '0%';
+  if (p < 0.01) return '<0.01%';
+  if (p < 1) return p.toFixed(2) + '%';
+  return p.toFixed(1) + '%';
+}
+
+/** ISO 8601 UTC time -> local "HH:MM:SS.mmm", with the date in front when it is not
+ *  the day of `now` (a Date; default the current time). */
+function fmtLocalTime(iso, now) {
+  if (typeof iso !== 'string' || !iso) return '–';
+  const ms = Date.parse(iso);
+  if (!isFinite(ms)) return iso;
+  const d = new Date(ms);
+  const n = now || new Date();
+  const p = (x, w) => String(x).padStart(w || 2, '0');
+  const t = p(d.getHours()) + ':' + p(d.getMinutes()) + ':' + p(d.getSeconds()) + '.' + p(d.getMilliseconds(), 3);
+  const sameDay = d.getFullYear() === n.getFullYear() && d.getMonth() === n.getMonth() && d.getDate() === n.getDate();
+  return sameDay ? t : d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + ' ' + t;
+}
+
+/** A link target from the server, if it is a path on this origin ("/api/..."); else null. */
+function sameOriginPath(url) {
+  if (typeof url !== 'string' || !/^\/(?![\/\\])/.test(url) || /[\\\s]/.test(url)) return null;
+  return url;
+}
+
+const ANOMALY_TYPES = { port_scan: 'Port scan', syn_flood: 'SYN flood' };
+const SCAN_METHODS = { syn: 'SYN', connect: 'connect()', fin: 'FIN', null: 'NULL', xmas: 'Xmas', udp: 'UDP' };
+
+/** "Port scan", "SYN flood", or the type with spaces for one this page does not know. */
+function anomalyTitle(a) {
+  const t = a && typeof a.type === 'string' ? a.type : '';
+  return ANOMALY_TYPES[t] || (t ? t.replace(/_/g, ' ') : 'anomaly');
+}
+
+/** "vertical, SYN" for a scan; '' when neither is given. */
+function anomalyKind(a) {
+  if (!a) return '';
+  const parts = [];
+  if (a.scan) parts.push(String(a.scan));
+  if (a.method) parts.push(SCAN_METHODS[a.method] || String(a.method));
+  return parts.join(', ');
+}
+
+/** "198.18.0.1, 198.18.0.3 +5 more": at most `max` targets, and how many hosts are left. */
+function anomalyTargets(a, max) {
+  const list = Array.isArray(a && a.targets) ? a.targets.map(String) : [];
+  const total = Math.max(list.length, Number(a && a.hosts) || 0);
+  const shown = list.slice(0, max || 5);
+  const more = total - shown.length;
+  return shown.join(', ') + (more > 0 ? (shown.length ? ' ' : '') + '+' + fmtInt(more) + ' more' : '');
+}
+
 if (typeof module !== 'undefined' && module.exports) {
   module.exports = { mergePatch, fmtInt, fmtSI, fmtBytes, fmtBps, fmtPps, fmtDuration, fmtPct,
-    fmtPacketTime, packetInfo, packetCell, packetCompare, talkerKey };
+    fmtPacketTime, packetInfo, packetCell, packetCompare, talkerKey, fmtMs, fmtLe, latencyLabels,
+    fmtRate, fmtRatioPct, fmtLocalTime, sameOriginPath, anomalyTitle, anomalyKind, anomalyTargets };
 }
 
 /* ------------------------------------------------------------------ */
@@ -246,6 +338,9 @@ if (typeof document !== 'undefined') (function () {
     rendered: false,
     renderQueued: false,
     charts: {},
+    latencyApi: null,      // last /api/v1/latency answer {data, err} (the snapshot's wins)
+    anomalyApi: null,      // last /api/v1/anomalies answer {data, err}
+    drawn: {},             // JSON of what each panel shows now (skip unchanged re-renders)
   };
 
   /* ---------- small DOM helpers ---------- */
@@ -343,6 +438,7 @@ if (typeof document !== 'undefined') (function () {
       for (const sc of Object.values(c.options.scales || {})) {
         if (sc.grid) sc.grid.color = Chart.defaults.borderColor;
         if (sc.ticks) sc.ticks.color = Chart.defaults.color;
+        if (sc.title) sc.title.color = Chart.defaults.color;
       }
       if (c.options.plugins && c.options.plugins.legend && c.options.plugins.legend.labels) {
         c.options.plugins.legend.labels.color = Chart.defaults.color;
@@ -353,7 +449,7 @@ if (typeof document !== 'undefined') (function () {
 
   function makeCharts() {
     if (!hasChart) {
-      for (const id of ['chart-protocols', 'chart-timeline', 'chart-talkers']) {
+      for (const id of ['chart-protocols', 'chart-timeline', 'chart-talkers', 'latency-chart']) {
         const p = el('p', 'muted', 'Chart library not loaded.');
         $(id).parentNode.appendChild(p);
       }
@@ -416,6 +512,24 @@ if (typeof document !== 'undefined') (function () {
       plugins: [backgroundPlugin],
     });
     S.talkFull = [];
+
+    S.charts.latency = new Chart($('latency-chart'), {
+      type: 'bar',
+      data: { labels: [], datasets: [] },
+      options: {
+        interaction: { mode: 'index', intersect: false },
+        scales: {
+          x: { ticks: { maxRotation: 0, autoSkip: true } },
+          y: { beginAtZero: true, title: { display: true, text: 'samples' },
+            ticks: { precision: 0, callback: (v) => fmtSI(v, '') } },
+        },
+        plugins: {
+          legend: { position: 'bottom', labels: { boxWidth: 12 } },
+          tooltip: { callbacks: { label: (c) => ' ' + c.dataset.label + ': ' + fmtInt(c.raw) + ' samples' } },
+        },
+      },
+      plugins: [backgroundPlugin],
+    });
     applyChartTheme();
   }
 
@@ -588,17 +702,10 @@ if (typeof document !== 'undefined') (function () {
   /* ---------- sensor health ---------- */
 
   function renderHealth() {
+    // The loss counters (ring buffer, pcap, flow table, rate limit) are in the self-loss panel.
     const st = S.stats || {};
-    const h = (S.status && S.status.health) || {};
-    const pick = (a, b) => (a !== undefined && a !== null) ? a : b;
     const tables = get(st, 'talkers.tables') || {};
-    const rows = [
-      ['Samples lost (ring buffer full)', pick(get(st, 'samples.lost'), h.samples_lost), 'health'],
-      ['Samples limited (rate cap)', pick(get(st, 'samples.limited'), h.samples_limited), 'health'],
-      ['pcap kernel drops', pick(get(st, 'drops.pcap_kernel'), h.pcap_kernel), null],
-      ['pcap interface drops', pick(get(st, 'drops.pcap_ifdrop'), h.pcap_ifdrop), null],
-      ['Flow inserts failed (kernel table full)', pick(get(st, 'drops.flow_insert_failed'), h.flow_insert_failed), 'health'],
-    ];
+    const rows = [];
     for (const name of ['hosts', 'pairs', 'flows']) {
       const t = tables[name];
       if (t) rows.push(['Talker table ' + name + ' full (' + fmtInt(t.entries) + ' / ' + fmtInt(t.cap) + ')', t.cap_hits, 'flows']);
@@ -873,7 +980,7 @@ if (typeof document !== 'undefined') (function () {
   function renderFlows() {
     const tbody = $('flow-table').tBodies[0];
     clear(tbody);
-    if (!S.flows.length) { emptyRow(tbody, 7, 'no flows yet'); return; }
+    if (!S.flows.length) { emptyRow(tbody, 8, 'no flows yet'); return; }
     const frag = document.createDocumentFragment();
     for (const f of S.flows) {
       const tr = el('tr');
@@ -886,11 +993,32 @@ if (typeof document !== 'undefined') (function () {
       tr.appendChild(td(fmtInt(cnt(f.b_to_a, 'bytes')), 'num'));
       const flags = [f.tcp_flags_a_to_b, f.tcp_flags_b_to_a].some((x) => x)
         ? (f.tcp_flags_a_to_b || '-') + ' / ' + (f.tcp_flags_b_to_a || '-') : '';
-      tr.appendChild(td(flags, 'mono'));
+      const fc = td(flags, 'mono');
+      const issues = flowTcpIssues(f.tcp);
+      if (issues) { fc.title = issues; fc.classList.add('warn'); }
+      tr.appendChild(fc);
+      const rtt = f.rtt && Number(f.rtt.samples) > 0 ? f.rtt : null;
+      const rc = td(rtt ? fmtMs(rtt.last_ms) + ' ms' : '', 'num');
+      if (rtt) rc.title = 'last ' + fmtMs(rtt.last_ms) + ' ms, min ' + fmtMs(rtt.min_ms) + ' ms, ' + fmtInt(rtt.samples) + ' samples';
+      tr.appendChild(rc);
       tr.appendChild(td(fmtDuration(f.duration_s), 'num'));
       frag.appendChild(tr);
     }
     tbody.appendChild(frag);
+  }
+
+  /** "A→B: 3 retransmissions; B→A: 1 reset" from flows[i].tcp, or '' when clean. */
+  function flowTcpIssues(t) {
+    if (!t || typeof t !== 'object') return '';
+    const names = { retransmissions: 'retransmissions', out_of_order: 'out of order', duplicate_acks: 'duplicate ACKs',
+      zero_windows: 'zero windows', resets: 'resets' };
+    const out = [];
+    for (const [side, label] of [['a_to_b', 'A→B'], ['b_to_a', 'B→A']]) {
+      const x = t[side] || {};
+      const parts = Object.keys(names).filter((k) => Number(x[k]) > 0).map((k) => fmtInt(x[k]) + ' ' + names[k]);
+      if (parts.length) out.push(label + ': ' + parts.join(', '));
+    }
+    return out.join('; ');
   }
 
   let talkerTablesBusy = false;
@@ -1136,38 +1264,424 @@ if (typeof document !== 'undefined') (function () {
     $('backend-select').addEventListener('change', () => { S.userTouched.backend = true; });
   }
 
-  /* ---------- latency and anomalies ---------- */
+  /* ---------- latency ---------- */
 
-  /** Generic rendering of an {available, reason, ...} answer: the reason when
-   *  not available, otherwise scalars as a list and the rest as JSON text. */
-  function renderGeneric(id, data, errText) {
-    const box = $(id);
-    clear(box);
-    if (errText) { box.appendChild(el('p', 'muted reason', errText)); return; }
-    if (!data || typeof data !== 'object') { box.appendChild(el('p', 'muted reason', 'no data')); return; }
-    if (data.available === false) {
-      box.appendChild(el('p', 'reason', 'Not measured yet' + (data.reason ? ': ' + data.reason : '.')));
-      return;
+  const LAT_METHODS = {
+    handshake: ['TCP handshake', 'SYN to SYN-ACK (or SYN-ACK to ACK) of new TCP connections'],
+    timestamp: ['TCP timestamps', 'a TCP timestamp (TSval) to the segment that echoes it'],
+    icmp: ['ICMP echo', 'an ICMP echo request (ping) to its reply'],
+  };
+  const LAT_COLORS = { handshake: PALETTE[0], timestamp: PALETTE[1], icmp: PALETTE[2] };
+
+  /** The newest object for `key`: the snapshot's (live every second), else the last
+   *  answer of the API route (fetched every 30 s). {data, err}. */
+  function section(key, fromApi) {
+    const v = S.stats && S.stats[key];
+    if (v && typeof v === 'object') return { data: v, err: null };
+    return fromApi || { data: null, err: null };
+  }
+
+  /** True when `value` differs from what was rendered last under `name` (re-rendering
+   *  unchanged lists every second would reset hover, focus and selection). */
+  function changed(name, value) {
+    const key = JSON.stringify(value === undefined ? null : value);
+    if (S.drawn[name] === key) return false;
+    S.drawn[name] = key;
+    return true;
+  }
+
+  /** Shows the reason paragraph (data missing or not available) or the content. */
+  function showAvailability(prefix, src, notYet) {
+    let reason = null;
+    if (src.err) reason = src.err;
+    else if (!src.data) reason = notYet;
+    else if (src.data.available === false) {
+      reason = 'Not measured yet' + (src.data.reason ? ': ' + src.data.reason : '.');
     }
-    const dl = el('dl', 'kv');
-    const rest = {};
-    for (const [k, v] of Object.entries(data)) {
-      if (k === 'available') continue;
-      if (v === null || typeof v !== 'object') {
-        dl.appendChild(el('dt', null, k));
-        dl.appendChild(el('dd', null, typeof v === 'number' ? (Number.isInteger(v) ? fmtInt(v) : v.toFixed(3)) : String(v)));
-      } else {
-        rest[k] = v;
+    setText(prefix + '-reason', reason || '');
+    $(prefix + '-reason').hidden = !reason;
+    $(prefix + '-content').hidden = !!reason;
+    return !reason;
+  }
+
+  function latencyMethodNames(methods) {
+    const known = Object.keys(LAT_METHODS);
+    return known.concat(Object.keys(methods || {}).filter((m) => !known.includes(m)));
+  }
+
+  function renderLatency() {
+    const src = section('latency', S.latencyApi);
+    if (!changed('latency', src)) return;
+    const ok = showAvailability('latency', src, S.mode === 'report' ? 'Not part of this report.' : 'loading…');
+    setText('latency-summary', '');
+    $('latency-png').hidden = true;
+    if (!ok) { clearLatencyChart(); return; }
+    const d = src.data;
+    const methods = (d.methods && typeof d.methods === 'object') ? d.methods : {};
+    const names = latencyMethodNames(methods);
+
+    const tbody = $('latency-table').tBodies[0];
+    clear(tbody);
+    let total = 0;
+    for (const m of names) {
+      const x = methods[m] || { samples: 0 };
+      const n = Number(x.samples) || 0;
+      total += n;
+      const tr = el('tr', n ? null : 'idle');
+      tr.dataset.method = m;
+      tr.dataset.testid = 'latency-row-' + m;
+      const name = td(LAT_METHODS[m] ? LAT_METHODS[m][0] : m);
+      if (LAT_METHODS[m]) name.title = 'Round trip from ' + LAT_METHODS[m][1];
+      tr.appendChild(name);
+      tr.appendChild(td(fmtInt(n), 'num samples'));
+      for (const f of ['min_ms', 'p50_ms', 'p90_ms', 'p99_ms', 'max_ms']) tr.appendChild(td(n ? fmtMs(x[f]) : '–', 'num'));
+      if (n && x.mean_ms !== undefined) tr.title = 'mean ' + fmtMs(x.mean_ms) + ' ms';
+      tbody.appendChild(tr);
+    }
+    setText('latency-summary', fmtInt(total) + ' sample' + (total === 1 ? '' : 's'));
+    renderLatencyChart(d.histogram, names);
+    // An empty histogram is just axes: say so instead.
+    const drawn = !!S.charts.latency && S.charts.latency.data.datasets.length > 0;
+    $('latency-chart').parentNode.hidden = !drawn;
+    $('latency-png').hidden = !drawn;
+    $('latency-nochart').hidden = drawn || !S.charts.latency;
+    renderLatencyHosts(d);
+  }
+
+  function clearLatencyChart() {
+    const c = S.charts.latency;
+    if (!c) return;
+    c.data.labels = [];
+    c.data.datasets = [];
+    c.update('none');
+  }
+
+  function renderLatencyChart(h, names) {
+    const c = S.charts.latency;
+    if (!c) return;
+    const labels = latencyLabels(h && h.le_ms);
+    c.data.labels = labels;
+    c.data.datasets = [];
+    if (labels.length) {
+      names.forEach((m, i) => {
+        const counts = h[m];
+        if (!Array.isArray(counts) || !counts.some((v) => Number(v) > 0)) return;
+        const color = LAT_COLORS[m] || PALETTE[(i + 3) % PALETTE.length];
+        c.data.datasets.push({
+          label: LAT_METHODS[m] ? LAT_METHODS[m][0] : m,
+          data: labels.map((_, k) => Number(counts[k]) || 0),
+          backgroundColor: color,
+          borderColor: color,
+        });
+      });
+    }
+    c.update('none');
+  }
+
+  function renderLatencyHosts(d) {
+    const tbody = $('latency-hosts').tBodies[0];
+    clear(tbody);
+    const hosts = Array.isArray(d.hosts) ? d.hosts : [];
+    if (!hosts.length) emptyRow(tbody, 6, 'no host measured yet');
+    for (const h of hosts) {
+      if (!h || typeof h !== 'object') continue;
+      const tr = el('tr');
+      tr.dataset.testid = 'latency-host';
+      tr.appendChild(td(String(h.addr === undefined ? '?' : h.addr), 'mono'));
+      tr.appendChild(td(fmtInt(h.samples), 'num'));
+      tr.appendChild(td(fmtMs(h.p50_ms), 'num'));
+      tr.appendChild(td(fmtMs(h.p90_ms), 'num'));
+      tr.appendChild(td(fmtMs(h.max_ms), 'num'));
+      const parts = [];
+      const tips = [];
+      for (const [m, x] of Object.entries(h.methods || {})) {
+        if (!x || !Number(x.samples)) continue;
+        parts.push(m + ' ' + fmtInt(x.samples));
+        tips.push((LAT_METHODS[m] ? LAT_METHODS[m][0] : m) + ': ' + fmtInt(x.samples) + ' samples, median ' + fmtMs(x.p50_ms) + ' ms');
+      }
+      const c = td(parts.join(' · '));
+      if (tips.length) c.title = tips.join('\n');
+      tr.appendChild(c);
+      if (h.min_ms !== undefined) tr.title = 'min ' + fmtMs(h.min_ms) + ' ms';
+      tbody.appendChild(tr);
+    }
+    const tracked = Number(d.hosts_tracked);
+    setText('latency-hosts-note', isFinite(tracked) && d.hosts_tracked !== undefined
+      ? fmtInt(tracked) + ' host' + (tracked === 1 ? '' : 's') + ' measured' +
+        (hosts.length < tracked ? '; the ' + fmtInt(hosts.length) + ' slowest by median shown' : '') +
+        (Number(d.hosts_forgotten) > 0 ? '; ' + fmtInt(d.hosts_forgotten) + ' forgotten to make room' : '') + '. Times in ms.'
+      : 'Times in ms, slowest median first.');
+  }
+
+  /* ---------- TCP health ---------- */
+
+  const TCP_COUNTERS = [
+    ['segments', 'Segments', 'TCP segments analysed'],
+    ['retransmissions', 'Retransmissions', 'segments whose sequence range was already seen'],
+    ['out_of_order', 'Out of order', 'segments filling a hole right after a later one'],
+    ['duplicate_acks', 'Duplicate ACKs', 'ACKs repeating the previous acknowledgement with no data'],
+    ['zero_windows', 'Zero windows', 'segments advertising a zero receive window (the receiver is full)'],
+    ['resets', 'Resets', 'segments with RST'],
+    ['syns', 'SYNs', 'connection attempts (SYN without ACK)'],
+    ['synacks', 'SYN-ACKs', 'answers to connection attempts'],
+    ['handshakes', 'Handshakes', 'completed three-way handshakes (the opener acknowledged the SYN-ACK)'],
+  ];
+  const TCP_TROUBLE = ['retransmissions', 'out_of_order', 'duplicate_acks', 'zero_windows', 'resets'];
+
+  function renderTcp() {
+    // The snapshot has "tcp"; the latency answer carries it too.
+    let src = section('tcp', null);
+    if (!src.data) {
+      const l = S.latencyApi;
+      src = l && l.data && typeof l.data.tcp === 'object' && l.data.tcp ? { data: l.data.tcp, err: null }
+        : { data: null, err: null };
+    }
+    const hosts = (get(S.stats, 'talkers.hosts') || []).map((h) => [h && h.addr, h && h.tcp]);
+    if (!changed('tcp', [src, hosts])) return;
+    if (!showAvailability('tcp', src, S.mode === 'report' ? 'Not part of this report.'
+      : (S.stats ? 'Not measured yet.' : 'loading…'))) return;
+    const t = src.data;
+    const per = t.per_s || {};
+    const num = (v) => (v === undefined || v === null) ? NaN : Number(v);
+    // A file has no directions and no "last second": those columns would be all zeros.
+    const file = get(S.stats, 'source.kind') === 'file';
+    $('tcp-table').classList.toggle('no-dirs', file);
+
+    setText('tcp-retrans', fmtRatioPct(t.retransmission_rate));
+    const segs = num(t.segments);
+    let sub = segs > 0 ? fmtInt(t.retransmissions) + ' of ' + fmtInt(segs) + ' segments' : 'no TCP segments yet';
+    if (!file && num(per.segments) > 0) sub += ' · last second ' + fmtRatioPct(num(per.retransmissions) / num(per.segments));
+    setText('tcp-retrans-sub', sub);
+    $('tcp-retrans').classList.toggle('warn', num(t.retransmissions) > 0);
+    setText('tcp-segments-label', file ? 'Segments' : 'Segments/s');
+    setText('tcp-segments-rate', file ? fmtInt(t.segments) : fmtRate(per.segments));
+    setText('tcp-segments-rate-sub', file ? 'in the file' : 'total ' + fmtInt(t.segments));
+    setText('tcp-handshakes', fmtInt(t.handshakes));
+    setText('tcp-handshakes-sub', 'of ' + fmtInt(t.syns) + ' SYNs, ' + fmtInt(t.synacks) + ' SYN-ACKs');
+
+    const tbody = $('tcp-table').tBodies[0];
+    clear(tbody);
+    for (const [key, label, tip] of TCP_COUNTERS) {
+      const tr = el('tr');
+      tr.dataset.counter = key;
+      tr.dataset.testid = 'tcp-row-' + key;
+      const name = td(label);
+      name.title = tip;
+      tr.appendChild(name);
+      const total = td(fmtInt(t[key]), 'num');
+      if (TCP_TROUBLE.includes(key) && num(t[key]) > 0) total.classList.add('warn');
+      tr.appendChild(total);
+      tr.appendChild(td(key in per ? fmtRate(per[key]) : '', 'num'));
+      tr.appendChild(td(fmtInt(get(t, 'in.' + key)), 'num'));
+      tr.appendChild(td(fmtInt(get(t, 'out.' + key)), 'num'));
+      tbody.appendChild(tr);
+    }
+    renderTcpHosts(hosts);
+  }
+
+  function renderTcpHosts(hosts) {
+    const tbody = $('tcp-hosts').tBodies[0];
+    clear(tbody);
+    const trouble = (x) => TCP_TROUBLE.reduce((s, k) => s + (Number(x[k]) || 0), 0);
+    const list = hosts.filter(([, x]) => x && typeof x === 'object' && trouble(x) > 0)
+      .sort((a, b) => (Number(b[1].retransmissions) || 0) - (Number(a[1].retransmissions) || 0) || trouble(b[1]) - trouble(a[1]))
+      .slice(0, 5);
+    if (!list.length) { emptyRow(tbody, 6, 'none among the top talkers'); return; }
+    for (const [addr, x] of list) {
+      const tr = el('tr');
+      tr.appendChild(td(String(addr === undefined || addr === null ? '?' : addr), 'mono'));
+      for (const k of TCP_TROUBLE) tr.appendChild(td(fmtInt(x[k]), 'num'));
+      tbody.appendChild(tr);
+    }
+  }
+
+  /* ---------- anomalies ---------- */
+
+  const OUTCOMES = {
+    rst: ['RST', 'the port answered with a reset: closed'],
+    unreachable: ['unreachable', 'ICMP port unreachable: closed'],
+    half_open: ['half-open', 'SYN-ACK answered by the prober\'s RST: an open port found'],
+    empty: ['empty', 'connected and closed without a byte'],
+    no_reply: ['no reply', 'sent again before any answer'],
+    sent: ['probe segments', 'FIN, NULL or Xmas segments: the segment itself is the probe'],
+  };
+
+  function fact(dl, label, value, tip) {
+    const d = el('div', 'fact');
+    if (tip) d.title = tip;
+    d.appendChild(el('dt', null, label));
+    d.appendChild(el('dd', null, value));
+    dl.appendChild(d);
+  }
+
+  function anomalyItem(a) {
+    const li = el('li', 'anomaly');
+    li.dataset.testid = 'anomaly-row';
+    if (a.id !== undefined) li.dataset.id = String(a.id);
+    li.dataset.type = String(a.type || '');
+    li.dataset.active = String(!!a.active);
+
+    const head = el('div', 'anomaly-head');
+    const badge = el('span', a.active ? 'badge alert' : 'badge ended', a.active ? 'active' : 'ended');
+    badge.dataset.testid = 'anomaly-active';
+    head.appendChild(badge);
+    head.appendChild(el('strong', 'anomaly-type', anomalyTitle(a)));
+    const kind = anomalyKind(a);
+    if (kind) head.appendChild(el('span', 'muted', kind));
+    if (a.id !== undefined) head.appendChild(el('span', 'muted small anomaly-id', '#' + a.id));
+    li.appendChild(head);
+
+    const who = el('div', 'anomaly-who mono');
+    who.appendChild(el('span', 'src', a.source ? String(a.source) : 'many sources'));
+    who.appendChild(document.createTextNode(' → '));
+    const tg = el('span', 'dst', anomalyTargets(a, 5) || '?');
+    if (Array.isArray(a.targets) && a.targets.length > 5) tg.title = a.targets.map(String).join('\n');
+    who.appendChild(tg);
+    li.appendChild(who);
+
+    const dl = el('dl', 'facts');
+    if (a.ports !== undefined && a.ports !== null) fact(dl, 'ports', fmtInt(a.ports), 'distinct ports probed');
+    if (a.hosts !== undefined && a.hosts !== null) fact(dl, 'hosts', fmtInt(a.hosts), 'distinct target hosts');
+    if (a.probes !== undefined && a.probes !== null) fact(dl, 'probes', fmtInt(a.probes), 'connection attempts seen');
+    if (a.rate !== undefined && a.rate !== null) fact(dl, 'rate', fmtRate(a.rate) + '/s', 'half-open connections per second now');
+    if (a.peak_rate !== undefined && a.peak_rate !== null) fact(dl, 'peak', fmtRate(a.peak_rate) + '/s', 'highest rate of half-open connections');
+    if (Array.isArray(a.sample_ports) && a.sample_ports.length) {
+      fact(dl, 'sample ports', a.sample_ports.map(String).join(', '), 'some of the ports probed');
+    }
+    if (a.outcomes && typeof a.outcomes === 'object') {
+      for (const [k, v] of Object.entries(a.outcomes)) {
+        if (!(Number(v) > 0)) continue;
+        const o = OUTCOMES[k] || [k.replace(/_/g, ' '), null];
+        fact(dl, o[0], fmtInt(v), o[1]);
       }
     }
-    if (dl.childNodes.length) box.appendChild(dl);
-    if (Object.keys(rest).length) box.appendChild(el('pre', null, JSON.stringify(rest, null, 2)));
+    li.appendChild(dl);
+
+    const when = el('div', 'anomaly-when small');
+    when.appendChild(el('span', null, 'first seen ' + fmtLocalTime(a.first_seen)));
+    when.appendChild(el('span', null, 'last seen ' + fmtLocalTime(a.last_seen)));
+    const t0 = Date.parse(a.first_seen);
+    const t1 = Date.parse(a.last_seen);
+    if (isFinite(t0) && isFinite(t1) && t1 >= t0) when.appendChild(el('span', 'muted', 'over ' + fmtDuration((t1 - t0) / 1000)));
+    if (a.detected) when.appendChild(el('span', 'muted', 'raised ' + fmtLocalTime(a.detected)));
+    li.appendChild(when);
+
+    const rec = a.recording;
+    if (rec && typeof rec === 'object') {
+      const box = el('div', 'anomaly-rec small');
+      // The server gives a url once the recording is complete (a report has no server).
+      const href = S.mode === 'live' ? sameOriginPath(rec.url) : null;
+      const pk = rec.packets !== undefined && rec.packets !== null ? fmtInt(rec.packets) + ' packets' : '';
+      if (href) {
+        const link = el('a', 'btn small', 'Download pcap' + (pk ? ', ' + pk : ''));
+        link.href = href;
+        link.setAttribute('download', rec.file ? String(rec.file) : 'wirelens-anomaly.pcap');
+        link.dataset.testid = 'anomaly-pcap';
+        box.appendChild(link);
+      } else if (rec.complete) {
+        box.appendChild(el('span', 'muted', 'Recorded' + (pk ? ': ' + pk : '')));
+      } else {
+        box.appendChild(el('span', 'muted', 'Recording…' + (pk ? ' ' + pk + ' so far' : '') + ' (download when complete)'));
+      }
+      if (rec.file) box.appendChild(el('span', 'muted mono', String(rec.file)));
+      li.appendChild(box);
+    }
+    return li;
+  }
+
+  function renderAnomalies() {
+    const src = section('anomalies', S.anomalyApi);
+    if (!changed('anomalies', src)) return;
+    const ok = showAvailability('anomaly', src, S.mode === 'report' ? 'Not part of this report.' : 'loading…');
+    const count = $('anomaly-count');
+    count.hidden = true;
+    if (!ok) return;
+    const d = src.data;
+    const list = Array.isArray(d.list) ? d.list.filter((a) => a && typeof a === 'object') : [];
+    const active = Number(d.active) || 0;
+    const total = Math.max(Number(d.total) || 0, list.length);
+    count.hidden = false;
+    count.textContent = active ? fmtInt(active) + ' active · ' + fmtInt(total) + ' total' : fmtInt(total) + ' total';
+    count.classList.toggle('alert', active > 0);
+
+    const ol = $('anomaly-list');
+    clear(ol);
+    const frag = document.createDocumentFragment();
+    for (const a of list.slice(0, 100)) frag.appendChild(anomalyItem(a));
+    ol.appendChild(frag);
+    ol.hidden = !list.length;
+    $('anomaly-empty').hidden = list.length > 0;
+    if (list.length < total) {
+      ol.appendChild(el('li', 'muted small', 'showing the newest ' + fmtInt(Math.min(list.length, 100)) + ' of ' + fmtInt(total)));
+    }
+
+    const th = d.thresholds || {};
+    const ws = Number(th.window_s);
+    const win = !isFinite(ws) ? '?' : (ws >= 60 && ws % 60 === 0 ? fmtInt(ws / 60) + ' min' : fmtInt(ws) + ' s');
+    setText('anomaly-thresholds', 'Raised when one source probes ' + fmtInt(th.scan_ports) + ' or more ports of a host, or ' +
+      fmtInt(th.scan_hosts) + ' or more hosts, within ' + win + '; or when SYNs to a host pass ' +
+      fmtInt(th.synflood_rate) + ' per second.' +
+      (d.probes !== undefined ? ' Failed connection attempts examined: ' + fmtInt(d.probes) + '.' : ''));
+    const fr = d.flight_recorder;
+    let frText = 'Flight recorder off: anomalies are not recorded to pcap.';
+    if (fr && typeof fr === 'object') {
+      frText = 'Flight recorder: ' + fmtInt(fr.files) + ' file' + (Number(fr.files) === 1 ? '' : 's') + ', ' +
+        fmtBytes(fr.bytes) + ' of ' + fmtBytes(fr.max_bytes) + (fr.dir ? ' in ' + fr.dir : '') + '.';
+    }
+    setText('anomaly-recorder', frText);
   }
 
   async function loadLatencyAnomalies() {
     const [l, a] = await Promise.all([api('/api/v1/latency'), api('/api/v1/anomalies')]);
-    renderGeneric('latency-body', l.ok ? l.data : null, l.ok ? null : errorText(l));
-    renderGeneric('anomalies-body', a.ok ? a.data : null, a.ok ? null : errorText(a));
+    S.latencyApi = { data: l.ok ? l.data : null, err: l.ok ? null : errorText(l) };
+    S.anomalyApi = { data: a.ok ? a.data : null, err: a.ok ? null : errorText(a) };
+    renderLatency();
+    renderTcp();
+    renderAnomalies();
+  }
+
+  /* ---------- sensor self-loss ---------- */
+
+  function renderSelfLoss() {
+    const st = S.stats || {};
+    const h = (S.status && S.status.health) || {};
+    const pick = (a, b) => (a !== undefined && a !== null) ? a : b;
+    const backend = get(st, 'source.backend') || get(S.status, 'capture.backend');
+    const file = get(st, 'source.kind') === 'file';
+    const pcapOnly = file ? 'live capture only' : (backend === 'xdp' ? 'pcap backend only' : null);
+    const kf = get(st, 'talkers.tables.kernel_flows');
+    const maxps = get(st, 'samples.max_per_sec');
+    const of = (n, what) => n !== undefined && n !== null ? 'of ' + fmtInt(n) + ' ' + what : '';
+    const tiles = [
+      ['selfloss-ring', pick(get(st, 'samples.lost'), h.samples_lost), of(get(st, 'samples.taken'), 'records')],
+      ['selfloss-events', pick(get(st, 'drops.events_lost'), h.events_lost),
+        backend === 'xdp' && !file ? of(get(st, 'drops.events'), 'events') : 'XDP backend only'],
+      ['selfloss-pcap-kernel', pick(get(st, 'drops.pcap_kernel'), h.pcap_kernel),
+        pcapOnly || of(get(st, 'drops.pcap_received'), 'frames received')],
+      ['selfloss-pcap-ifdrop', pick(get(st, 'drops.pcap_ifdrop'), h.pcap_ifdrop), pcapOnly || ''],
+      ['selfloss-flow-insert', pick(get(st, 'drops.flow_insert_failed'), h.flow_insert_failed),
+        kf ? 'table ' + fmtInt(kf.entries) + ' / ' + fmtInt(kf.cap) + ' flows' : ''],
+      ['selfloss-limited', pick(get(st, 'samples.limited'), h.samples_limited),
+        maxps === undefined ? '' : (Number(maxps) ? 'limit ' + fmtInt(maxps) + ' records/s' : 'no limit set')],
+    ];
+    let nonzero = 0;
+    let known = 0;
+    for (const [id, value, sub] of tiles) {
+      const tile = $(id);
+      const missing = value === undefined || value === null;
+      const bad = !missing && Number(value) > 0;
+      if (!missing) known++;
+      if (bad) nonzero++;
+      tile.classList.toggle('nonzero', bad);
+      tile.classList.toggle('unknown', missing);
+      tile.dataset.value = missing ? '' : String(value);
+      setText(tile.querySelector('.loss-value'), missing ? '–' : fmtInt(value));
+      setText(tile.querySelector('.loss-sub'), missing ? (S.stats ? 'not reported by this daemon' : '') : sub);
+    }
+    const badge = $('selfloss-state');
+    badge.dataset.loss = !known ? '' : (nonzero ? 'yes' : 'no');
+    badge.textContent = !known ? '' : (nonzero ? nonzero + ' counter' + (nonzero === 1 ? '' : 's') + ' not zero' : 'no loss');
+    badge.hidden = !known;
   }
 
   /* ---------- export ---------- */
@@ -1180,37 +1694,50 @@ if (typeof document !== 'undefined') (function () {
 
   /** With a token the link can't carry it, so fetch with the header and hand
    *  the blob to the browser. Without a token the plain link is used. */
+  async function downloadWithToken(a, errId) {
+    let res;
+    try {
+      res = await fetch(a.getAttribute('href'), { headers: authHeaders(), cache: 'no-store' });
+    } catch (e) {
+      setText(errId, 'network error');
+      return;
+    }
+    if (!res.ok) {
+      let msg = 'HTTP ' + res.status;
+      try { const d = await res.json(); if (d && d.error) msg = String(d.error); } catch (e) { /* not JSON */ }
+      if (res.status === 401) showAuth(msg);
+      setText(errId, msg);
+      return;
+    }
+    const blob = await res.blob();
+    const url = URL.createObjectURL(blob);
+    const tmp = document.createElement('a');
+    tmp.href = url;
+    tmp.download = filenameFrom(res, a.getAttribute('download') || 'wirelens-export');
+    document.body.appendChild(tmp);
+    tmp.click();
+    tmp.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+
   function initExport() {
     for (const a of document.querySelectorAll('#export a[data-format]')) {
-      a.addEventListener('click', async (ev) => {
+      a.addEventListener('click', (ev) => {
         setText('export-error', '');
         if (!S.token) return;
         ev.preventDefault();
-        let res;
-        try {
-          res = await fetch(a.getAttribute('href'), { headers: authHeaders(), cache: 'no-store' });
-        } catch (e) {
-          setText('export-error', 'network error');
-          return;
-        }
-        if (!res.ok) {
-          let msg = 'HTTP ' + res.status;
-          try { const d = await res.json(); if (d && d.error) msg = String(d.error); } catch (e) { /* not JSON */ }
-          if (res.status === 401) showAuth(msg);
-          setText('export-error', msg);
-          return;
-        }
-        const blob = await res.blob();
-        const url = URL.createObjectURL(blob);
-        const tmp = document.createElement('a');
-        tmp.href = url;
-        tmp.download = filenameFrom(res, a.getAttribute('download') || 'wirelens-export');
-        document.body.appendChild(tmp);
-        tmp.click();
-        tmp.remove();
-        setTimeout(() => URL.revokeObjectURL(url), 10000);
+        downloadWithToken(a, 'export-error');
       });
     }
+    // Recordings of anomalies: the list is re-rendered, so listen on the list.
+    $('anomaly-list').addEventListener('click', (ev) => {
+      const a = ev.target.closest && ev.target.closest('a[download]');
+      if (!a) return;
+      setText('anomaly-error', '');
+      if (!S.token) return;
+      ev.preventDefault();
+      downloadWithToken(a, 'anomaly-error');
+    });
   }
 
   /* ---------- rendering ---------- */
@@ -1221,11 +1748,15 @@ if (typeof document !== 'undefined') (function () {
     renderState();
     renderHeader();
     renderHealth();
+    renderSelfLoss();
     renderProtocols();
     renderTalkers();
     if (S.tlDirty) renderTimeline();
     if (S.packetsDirty) renderPackets(false);
     if (S.mode === 'live') renderCaptureControls();
+    renderLatency();
+    renderTcp();
+    renderAnomalies();
     renderBpfHints();
     setText('last-update', 'updated ' + new Date().toLocaleTimeString());
     if (!S.rendered) {
@@ -1250,6 +1781,7 @@ if (typeof document !== 'undefined') (function () {
     S.status = st;
     renderState();
     renderCaptureControls();
+    renderSelfLoss();
     renderBpfHints();
     if (S.stats) renderHeader(); else {
       setText('source-backend', get(st, 'capture.backend') || get(st, 'source.backend') || '–');
@@ -1379,9 +1911,11 @@ if (typeof document !== 'undefined') (function () {
     // Keep the newest MAX_PACKETS; the report may hold more.
     loadReportTimeline();
     renderReportTalkerTables();
-    const na = { available: false, reason: 'not part of this report' };
-    renderGeneric('latency-body', rep.latency || na);
-    renderGeneric('anomalies-body', rep.anomalies || na);
+    // Latency, TCP health and anomalies come from the report's snapshot (rep.stats) when
+    // the daemon that wrote it measured them.
+    const na = { data: { available: false, reason: 'not part of this report' }, err: null };
+    S.latencyApi = rep.latency ? { data: rep.latency, err: null } : na;
+    S.anomalyApi = rep.anomalies ? { data: rep.anomalies, err: null } : na;
     renderAll();
   }
 

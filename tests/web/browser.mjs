@@ -37,6 +37,70 @@ async function inkedPixels(page, id) {
 }
 
 const num = (s) => Number(String(s).replace(/[^0-9]/g, ''));
+const cellNum = (s) => Number(String(s).replace(/[^0-9.]/g, ''));
+
+// Latency, TCP health, anomalies and self-loss after the test pinged B from A and sent the mix.
+async function analysisPanels(page) {
+  // The pings' round trips: the ICMP row counts samples and has a median.
+  const icmp = '[data-testid="latency-table"] tr[data-method="icmp"]';
+  await page.waitForFunction((sel) => {
+    const c = document.querySelector(sel + ' td.samples');
+    return c && Number(c.textContent.replace(/[^0-9]/g, '')) > 0;
+  }, icmp, { timeout: 15000 }).catch(() => {});
+  const row = await page.locator(`${icmp} td`).allTextContents();
+  findings.latency_icmp = row;
+  check(row.length === 7 && cellNum(row[1]) > 0, `no ICMP latency samples: ${row.join(' | ') ||
+    await page.textContent('[data-testid="latency-reason"]')}`);
+  check(row.length === 7 && cellNum(row[3]) > 0, `ICMP p50 is not a time: ${row[3]}`);
+  findings.latency_chart = await inkedPixels(page, 'latency-chart');
+  check(findings.latency_chart > 100, `latency-chart is blank (${findings.latency_chart} inked pixels)`);
+
+  // TCP health has numbers: the mix has TCP segments, and a retransmission percentage.
+  findings.tcp_retrans = (await page.textContent('[data-testid="tcp-retrans"]')).trim();
+  check(/^(<)?[0-9.]+%$/.test(findings.tcp_retrans), `tcp-retrans is "${findings.tcp_retrans}"`);
+  const seg = await page.locator('[data-testid="tcp-table"] tr[data-counter="segments"] td').allTextContents();
+  findings.tcp_segments = seg;
+  check(seg.length === 5 && num(seg[1]) > 0, `TCP segments: ${seg.join(' | ')}`);
+  // A count over the last second is at most the count since the start.
+  const rates = await page.locator('[data-testid="tcp-table"] tbody tr').evaluateAll((rs) =>
+    rs.map((r) => [...r.cells].map((c) => c.textContent)));
+  for (const [name, total, perS] of rates) {
+    check(perS === '' || cellNum(perS) <= num(total), `TCP ${name}: ${perS} per second of ${total}`);
+  }
+
+  // A normal test raises no alarm: the empty state, with the thresholds.
+  findings.anomaly_rows = await page.locator('[data-testid="anomaly-row"]').count();
+  findings.anomaly_empty = await page.locator('[data-testid="anomaly-empty"]').isVisible()
+    ? (await page.textContent('[data-testid="anomaly-empty"]')).trim() : null;
+  check(findings.anomaly_rows === 0, `${findings.anomaly_rows} anomalies raised: ` +
+    (await page.locator('[data-testid="anomaly-list"]').innerText()).slice(0, 300));
+  check(findings.anomaly_empty === 'No anomalies', `anomaly empty state: ${findings.anomaly_empty}`);
+  findings.anomaly_thresholds = (await page.textContent('[data-testid="anomaly-thresholds"]')).trim();
+  check(/\d/.test(findings.anomaly_thresholds), 'the anomaly thresholds are not shown');
+
+  // Self-loss: every counter is there, a number, and explained in a tooltip.
+  const tiles = await page.locator('[data-testid="selfloss-panel"] .loss').evaluateAll((ns) =>
+    ns.map((n) => ({ id: n.dataset.testid, value: n.querySelector('.loss-value').textContent,
+      tip: n.title.length })));
+  findings.selfloss = Object.fromEntries(tiles.map((t) => [t.id, t.value]));
+  for (const id of ['ring', 'events', 'pcap-kernel', 'pcap-ifdrop', 'flow-insert', 'limited']) {
+    const t = tiles.find((x) => x.id === `selfloss-${id}`);
+    check(t && /^[0-9,]+$/.test(t.value), `self-loss ${id}: ${t ? t.value : 'missing'}`);
+    check(t && t.tip > 20, `self-loss ${id} has no explanation`);
+  }
+
+  // Latency, TCP health and anomalies (below the packets); self-loss (below the overview).
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const box = await page.evaluate(() => {
+    const r = ['latency', 'tcp', 'anomalies'].map((id) =>
+      document.getElementById(id).getBoundingClientRect());
+    const top = Math.min(...r.map((x) => x.top)) + window.scrollY;
+    const bottom = Math.max(...r.map((x) => x.bottom)) + window.scrollY;
+    return { x: 0, y: top - 8, width: document.documentElement.clientWidth, height: bottom - top + 16 };
+  });
+  await page.screenshot({ path: `${artifacts}/dashboard-latency.png`, fullPage: true, clip: box });
+  await page.locator('#selfloss').screenshot({ path: `${artifacts}/dashboard-selfloss.png` });
+}
 
 async function live(page) {
   const errors = [];
@@ -65,6 +129,7 @@ async function live(page) {
   findings.packet_rows = rows;
   check(rows > 0, 'the packet table is empty');
   await page.screenshot({ path: `${artifacts}/dashboard-live.png`, fullPage: true });
+  await analysisPanels(page);
 
   // The name of a DNS query made of HTML stays text.
   await step('xss');
