@@ -380,8 +380,12 @@ WL_INLINE void wl_conn_icmp(struct wl_conn *c, struct wl_conn_out *o, const stru
 		return;
 	idseq = wl_get32(l4 + 4);
 	if ((!v6 && type == 8) || (v6 && type == 128)) {
-		/* One request at a time: a newer one replaces it only once it looks lost. */
-		if (!c->ts_time[d] || now - c->ts_time[d] > WL_CONN_ECHO_LOST_NS) {
+		/*
+		 * One request at a time: a newer one of the same pinger (identifier) replaces it
+		 * only once it looks lost; another pinger's replaces it at once.
+		 */
+		if (!c->ts_time[d] || (c->ts_val[d] >> 16) != (idseq >> 16) ||
+		    now - c->ts_time[d] > WL_CONN_ECHO_LOST_NS) {
 			c->ts_val[d] = idseq;
 			c->ts_time[d] = now;
 		}

@@ -559,11 +559,14 @@ int cli_set_option(struct wl_config *cfg, const char *name, const char *value, c
 
 	if (!strcmp(name, "filter")) {
 		char *f = value[0] ? strdup(value) : NULL;
+		const char *line = strrchr(where, ':');
 
 		if (value[0] && !f)
 			return -ENOMEM;
 		free(cfg->filter);
 		cfg->filter = f;
+		/* WHERE is "FILE:LINE": the line, for errors found when the filter is compiled. */
+		cfg->filter_line = line ? (unsigned int)strtoul(line + 1, NULL, 10) : 0;
 		return 0;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(cli_options) && !o; i++) {
@@ -678,6 +681,7 @@ static void cli_merge_file(struct wl_config *cfg, const struct wl_config *file)
 	if (!cfg->filter && !cfg->filter_file) {
 		cfg->filter = file->filter;
 		cfg->filter_file = file->filter_file;
+		cfg->filter_line = file->filter_line;
 	} else {
 		free(file->filter);
 	}
@@ -723,6 +727,7 @@ int cli_parse(int argc, char **argv, struct wl_config *cfg)
 	cfg->ifname = cfg->file = NULL;
 	cfg->filter = NULL;
 	cfg->filter_file = NULL;
+	cfg->filter_line = 0;
 	cfg->n_allow_hosts = 0;
 	err = cli_getopt(argc, argv, cfg, shortopts, longopts);
 	cli_merge_file(cfg, &file);

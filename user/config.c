@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* Configuration file: "option = value" lines, each applied like the command-line option. */
+/* Configuration file: "option = value" lines, applied like options; which need a restart. */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "util.h"
 
 #define CONFIG_LINE_MAX 4096	/* characters of one line, without its line break */
 #define CONFIG_SIZE_MAX 1048576 /* bytes of the whole file */
@@ -150,4 +152,78 @@ int config_load(struct wl_config *cfg, const char *path, bool must_exist, config
 			return err;
 	}
 	return 0;
+}
+
+/* A setting by its option name: where it is in struct wl_config, and whether a string. */
+struct config_field {
+	const char *name;
+	size_t off, size;
+	bool str; /* a string (compared by text), else a plain value of SIZE bytes */
+};
+
+#define CONFIG_AT(field) offsetof(struct wl_config, field), sizeof(((struct wl_config *)0)->field)
+
+static const struct config_field config_restart_fields[] = {
+	{"interface", CONFIG_AT(ifname), true},
+	{"read", CONFIG_AT(file), true},
+	{"count", CONFIG_AT(count), false},
+	{"duration", CONFIG_AT(duration), false},
+	{"json", CONFIG_AT(json), false},
+	{"backend", CONFIG_AT(backend), false},
+	{"xdp-mode", CONFIG_AT(xdp_mode), false},
+	{"verbose", CONFIG_AT(verbose), false},
+	{"pin-path", CONFIG_AT(pin_path), true},
+	{"btf", CONFIG_AT(btf_path), true},
+	{"flow-table-size", CONFIG_AT(flow_table_size), false},
+	{"top", CONFIG_AT(top), false},
+	{"spike-factor", CONFIG_AT(spike_factor), false},
+	{"packet-buffer", CONFIG_AT(packet_buffer), false},
+	{"write", CONFIG_AT(write_file), true},
+	{"file-size", CONFIG_AT(rotate_mb), false},
+	{"file-count", CONFIG_AT(rotate_files), false},
+	{"export-csv", CONFIG_AT(export_csv), true},
+	{"export-json", CONFIG_AT(export_json), true},
+	{"listen", CONFIG_AT(listen), true},
+	{"no-web", CONFIG_AT(no_web), false},
+	{"auth-token-file", CONFIG_AT(token_file), true},
+	{"tls-cert", CONFIG_AT(tls_cert), true},
+	{"tls-key", CONFIG_AT(tls_key), true},
+	{"report", CONFIG_AT(report_file), true},
+	{"flight-recorder", CONFIG_AT(flight_dir), true},
+	{"flight-recorder-span", CONFIG_AT(flight_span), false},
+	{"flight-recorder-max", CONFIG_AT(flight_max_mb), false},
+};
+
+static bool config_str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static bool config_hosts_eq(const struct wl_config *a, const struct wl_config *b)
+{
+	if (a->n_allow_hosts != b->n_allow_hosts)
+		return false;
+	for (unsigned int i = 0; i < a->n_allow_hosts; i++)
+		if (!config_str_eq(a->allow_hosts[i], b->allow_hosts[i]))
+			return false;
+	return true;
+}
+
+const char *config_restart_changed(const struct wl_config *a, const struct wl_config *b,
+				   unsigned int *pos)
+{
+	while (*pos < ARRAY_SIZE(config_restart_fields)) {
+		const struct config_field *f = &config_restart_fields[(*pos)++];
+		const char *pa = (const char *)a + f->off, *pb = (const char *)b + f->off;
+
+		if (f->str ? !config_str_eq(*(const char *const *)pa, *(const char *const *)pb)
+			   : memcmp(pa, pb, f->size) != 0)
+			return f->name;
+	}
+	if (*pos == ARRAY_SIZE(config_restart_fields)) {
+		(*pos)++;
+		if (!config_hosts_eq(a, b))
+			return "allow-host";
+	}
+	return NULL;
 }

@@ -39,6 +39,7 @@ struct wl_config {
 	double spike_factor;	  /* --spike-factor; 0: 3.0 */
 	char *filter;		  /* trailing arguments joined by spaces, or -F's file; NULL */
 	const char *filter_file;  /* -F */
+	unsigned int filter_line; /* the configuration file's line of filter; 0: not from there */
 	bool dump_filter;	  /* --dump-filter */
 	uint64_t sample_every;	  /* --sample; default 1 */
 	uint64_t max_samples_sec; /* --max-samples-per-sec; default 1000, 0: no limit */
@@ -87,6 +88,14 @@ typedef int (*config_set_fn)(struct wl_config *cfg, const char *name, const char
  * the line).
  */
 int config_load(struct wl_config *cfg, const char *path, bool must_exist, config_set_fn set);
+
+/*
+ * The settings that take effect only at start (all but the filter, the sampling and the anomaly
+ * thresholds, which SIGHUP applies): the option name of the next one from *pos on that differs
+ * between A and B, or NULL when there is none left. Start with *pos = 0.
+ */
+const char *config_restart_changed(const struct wl_config *a, const struct wl_config *b,
+				   unsigned int *pos);
 
 const char *config_backend_name(enum wl_backend b);
 const char *config_xdp_mode_name(enum wl_xdp_mode m);

@@ -20,6 +20,8 @@
 
 #define PROBES_MAX 16384
 #define COUNTS_MAX 16384
+/* Log lines of new anomalies per minute and kind; beyond that, the API still lists them all. */
+#define ANOMALY_LOG_BURST 10
 
 struct probe_key {
 	uint8_t src[16], dst[16];
@@ -78,13 +80,7 @@ int scan_init(struct scan *s, const struct scan_cfg *cfg)
 	int err;
 
 	memset(s, 0, sizeof(*s));
-	s->cfg = *cfg;
-	if (!s->cfg.ports)
-		s->cfg.ports = SCAN_PORTS_DEFAULT;
-	if (!s->cfg.hosts)
-		s->cfg.hosts = SCAN_HOSTS_DEFAULT;
-	if (!s->cfg.window_ns)
-		s->cfg.window_ns = SCAN_WINDOW_DEFAULT * 1000000000ull;
+	scan_set_cfg(s, cfg);
 	s->next_id = 1;
 	err = table_init(&s->probes, sizeof(struct probe_key), sizeof(struct probe_entry),
 			 PROBES_MAX);
@@ -97,6 +93,17 @@ int scan_init(struct scan *s, const struct scan_cfg *cfg)
 	if (err)
 		scan_free(s);
 	return err;
+}
+
+void scan_set_cfg(struct scan *s, const struct scan_cfg *cfg)
+{
+	s->cfg = *cfg;
+	if (!s->cfg.ports)
+		s->cfg.ports = SCAN_PORTS_DEFAULT;
+	if (!s->cfg.hosts)
+		s->cfg.hosts = SCAN_HOSTS_DEFAULT;
+	if (!s->cfg.window_ns)
+		s->cfg.window_ns = SCAN_WINDOW_DEFAULT * 1000000000ull;
 }
 
 static void anomaly_free(struct anomaly *a)
@@ -257,6 +264,9 @@ static struct anomaly *anomaly_new(struct scan *s, unsigned int type, uint64_t n
 		}
 		if (s->rec)
 			recorder_forget(s->rec, s->list[victim]);
+		/* With every record active, the oldest can be the running SYN flood. */
+		if (s->list[victim] == s->flood)
+			s->flood = NULL;
 		anomaly_free(s->list[victim]);
 		memmove(&s->list[victim], &s->list[victim + 1],
 			(s->n - victim - 1) * sizeof(s->list[0]));
@@ -341,15 +351,19 @@ static struct anomaly *scan_open(struct scan *s, const struct probe_key *k, unsi
 	addr_text(k->src, k->family, src, sizeof(src));
 	addr_text(a->targets[0], k->family, dst, sizeof(dst));
 	if (shape == SCAN_VERTICAL)
-		log_warn("anomaly %llu: port scan (vertical, %s) from %s to %s: %llu ports in "
-			 "%.3f s",
-			 (unsigned long long)a->id, probe_kind_name(k->kind), src, dst,
-			 (unsigned long long)a->ports, (double)(a->last_ns - a->first_ns) / 1e9);
+		log_ratelimited(
+			ANOMALY_LOG_BURST, WL_LOG_WARN,
+			"anomaly %llu: port scan (vertical, %s) from %s to %s: %llu ports in "
+			"%.3f s",
+			(unsigned long long)a->id, probe_kind_name(k->kind), src, dst,
+			(unsigned long long)a->ports, (double)(a->last_ns - a->first_ns) / 1e9);
 	else
-		log_warn("anomaly %llu: port scan (horizontal, %s) from %s: port %u on %llu hosts "
-			 "in %.3f s",
-			 (unsigned long long)a->id, probe_kind_name(k->kind), src, k->port,
-			 (unsigned long long)a->hosts, (double)(a->last_ns - a->first_ns) / 1e9);
+		log_ratelimited(
+			ANOMALY_LOG_BURST, WL_LOG_WARN,
+			"anomaly %llu: port scan (horizontal, %s) from %s: port %u on %llu hosts "
+			"in %.3f s",
+			(unsigned long long)a->id, probe_kind_name(k->kind), src, k->port,
+			(unsigned long long)a->hosts, (double)(a->last_ns - a->first_ns) / 1e9);
 	if (s->rec)
 		recorder_start(s->rec, a);
 	return a;
@@ -444,10 +458,11 @@ static void flood_check(struct scan *s, uint64_t now_ns, uint64_t syns, uint64_t
 	s->flood->rate = s->flood->peak_rate = half_open;
 	s->flood->first_ns = now_ns - (uint64_t)SYNFLOOD_SECONDS * 1000000000ull;
 	s->flood->last_ns = now_ns;
-	log_warn("anomaly %llu: SYN flood: %.0f half-open connections per second for %u s "
-		 "(threshold %llu)",
-		 (unsigned long long)s->flood->id, half_open, SYNFLOOD_SECONDS,
-		 (unsigned long long)s->cfg.synflood_rate);
+	log_ratelimited(ANOMALY_LOG_BURST, WL_LOG_WARN,
+			"anomaly %llu: SYN flood: %.0f half-open connections per second for %u s "
+			"(threshold %llu)",
+			(unsigned long long)s->flood->id, half_open, SYNFLOOD_SECONDS,
+			(unsigned long long)s->cfg.synflood_rate);
 	if (s->rec)
 		recorder_start(s->rec, s->flood);
 }

@@ -87,6 +87,12 @@ struct scan {
 int scan_init(struct scan *s, const struct scan_cfg *cfg);
 void scan_free(struct scan *s);
 
+/*
+ * New thresholds (0: the default), keeping what was seen: the counts so far meet the new
+ * thresholds at their next probe, the probes so far the new window at the next tick.
+ */
+void scan_set_cfg(struct scan *s, const struct scan_cfg *cfg);
+
 /* One probe event (type WL_EV_PROBE) at wall-clock real_ns. */
 void scan_probe(struct scan *s, const struct wl_event *e, uint64_t real_ns);
 

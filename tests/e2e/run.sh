@@ -14,6 +14,7 @@ cd "$ROOT" || exit 1
 . tests/e2e/web.sh
 . tests/e2e/deploy.sh
 . tests/e2e/analysis.sh
+. tests/e2e/reload.sh
 trap cleanup_all EXIT
 
 SKIP_RC=77
