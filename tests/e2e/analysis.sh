@@ -83,6 +83,7 @@ test_latency_delay() {
 	mkdir -p "$(dirname "$LATENCY_TABLE")"
 	echo "| injected | method | samples | p50 | min | max |" >"$LATENCY_TABLE"
 	bg "$NSB" python3 "$TRAFFIC" server 198.18.0.2 7000
+	bg "$NSA" python3 "$TRAFFIC" server 198.18.0.1 7100
 	for d in 5 20 100; do
 		dl_start --delay-ba "$d" || fail "delay line: $(cat "$TMPD/dl.err")" || return
 		daemon_start lat$d --backend xdp --pin-path "$PIN_BASE-l$d" --no-web --json ||
@@ -91,6 +92,9 @@ test_latency_delay() {
 			fail "ping through the delay line failed" || return
 		ip netns exec "$NSA" python3 "$TRAFFIC" rtt 198.18.0.2 7000 5 6 ||
 			fail "TCP rounds through the delay line failed" || return
+		# Connections this host accepts: SYN-ACK out, ACK in (and its timestamps echoed).
+		ip netns exec "$NSB" python3 "$TRAFFIC" rtt 198.18.0.1 7100 3 4 ||
+			fail "TCP rounds to A through the delay line failed" || return
 		daemon_stop
 		dl_stop
 		[ "$DRC" = 0 ] || fail "daemon exited $DRC: $(cat "$TMPD/lat$d.err")" || return
@@ -104,10 +108,13 @@ test_latency_delay() {
 			within "$p50" "$d" 10 || fail "$d ms, $m: p50 $p50 ms is not within 10 %" ||
 				return
 		done
-		# The far end is B, and the flows carry the RTT too.
+		# The far end is B, and the flows carry the RTT too: the connections A accepted
+		# (port 7100) measured SYN-ACK out -> ACK in.
 		jq -e --argjson d "$d" '.latency.hosts[0].addr == "198.18.0.2" and
-			([.talkers.flows[] | select(.rtt) | .rtt.min_ms] | length > 0)' "$out" \
-			>/dev/null || fail "$d ms: hosts or flows without the RTT" || return
+			([.talkers.flows[] | select(.rtt) | .rtt.min_ms] | length > 0) and
+			([.talkers.flows[] | select(.port_a == 7100 or .port_b == 7100) |
+			  .rtt.min_ms | select(. >= $d * 0.9 and . <= $d * 1.1)] | length == 3)' "$out" \
+			>/dev/null || fail "$d ms: hosts or flows without the RTT: $(jq -c '[.talkers.flows[] | {port_a, port_b, rtt}]' "$out")" || return
 	done
 }
 
@@ -157,7 +164,7 @@ test_scan_nmap() {
 	web_start scan --backend xdp --pin-path "$PIN_BASE-s" --json --flight-recorder \
 		"$TMPD/flight" --flight-recorder-span 2 ||
 		fail "daemon did not start: $(cat "$TMPD/scan.err")" || return
-	for m in -sS -sT -sF; do
+	for m in -sS -sT -sF -sN -sX; do
 		ip netns exec "$NSB" nmap -n -Pn -T4 --max-retries 1 "$m" -p 1-200 198.18.0.1 \
 			>"$TMPD/nmap$m.txt" 2>&1 || fail "nmap $m failed" || return
 	done
@@ -166,29 +173,29 @@ test_scan_nmap() {
 	# The recordings end 2 s after the last probe (unanswered UDP: reported 2 s later).
 	for i in $(seq 100); do
 		acurl "$base/api/v1/anomalies" >"$TMPD/anom.json"
-		jq -e '[.list[].recording | select(.complete)] | length >= 4' "$TMPD/anom.json" \
+		jq -e '[.list[].recording | select(.complete)] | length >= 6' "$TMPD/anom.json" \
 			>/dev/null && break
 		sleep 0.1
 	done
-	for m in syn connect fin udp; do
+	for m in syn connect fin null xmas udp; do
 		scan_check "$TMPD/anom.json" "$m" ||
 			fail "no $m scan record: $(jq -c '[.list[] | {method, scan, source, ports}]' "$TMPD/anom.json")" ||
 			return
 	done
-	jq -e '.active >= 4 and ([.list[] | select(.type == "syn_flood")] | length == 0)' \
+	jq -e '.active >= 6 and ([.list[] | select(.type == "syn_flood")] | length == 0)' \
 		"$TMPD/anom.json" >/dev/null || fail "unexpected records: $(cat "$TMPD/anom.json")" || return
 	# One line on stderr per record.
 	lines=$(grep -c "anomaly [0-9]*: port scan (vertical" "$TMPD/scan.err")
-	[ "$lines" = 4 ] || fail "$lines anomaly lines on stderr" || return
+	[ "$lines" = 6 ] || fail "$lines anomaly lines on stderr" || return
 	# Flight recorder: each record's pcap, complete, readable, holding the scanner's probes,
 	# and the same bytes over the API.
-	jq -e '[.list[].recording | select(.complete and (.url | length > 0))] | length == 4' \
+	jq -e '[.list[].recording | select(.complete and (.url | length > 0))] | length == 6' \
 		"$TMPD/anom.json" >/dev/null || fail "recordings: $(jq -c '[.list[].recording]' "$TMPD/anom.json")" || return
 	for f in "$TMPD"/flight/wirelens-anomaly-*.pcap; do
 		[ "$(tshark -r "$f" -Y 'ip.src == 198.18.0.2' 2>/dev/null | wc -l)" -gt 10 ] ||
 			fail "$f holds no probes" || return
 	done
-	[ "$(ls "$TMPD"/flight | wc -l)" = 4 ] || fail "files: $(ls "$TMPD/flight")" || return
+	[ "$(ls "$TMPD"/flight | wc -l)" = 6 ] || fail "files: $(ls "$TMPD/flight")" || return
 	acurl -o "$TMPD/rec1.pcap" "$base$(jq -r '.list[-1].recording.url' "$TMPD/anom.json")"
 	cmp -s "$TMPD/rec1.pcap" "$TMPD/flight/$(jq -r '.list[-1].recording.file' "$TMPD/anom.json")" ||
 		fail "the API's recording differs from the file" || return
@@ -196,14 +203,14 @@ test_scan_nmap() {
 		[ "$(code "$base/api/v1/anomalies/recording?id=999")" = 404 ] ||
 		fail "bad recording ids are not refused" || return
 	# Prometheus: the anomaly counters.
-	acurl "$base/metrics" | grep -q '^wirelens_anomalies_total{interface="[^"]*",type="port_scan"} 4$' ||
+	acurl "$base/metrics" | grep -q '^wirelens_anomalies_total{interface="[^"]*",type="port_scan"} 6$' ||
 		fail "metrics: $(acurl "$base/metrics" | grep anomalies)" || return
 	daemon_stop
 	[ "$DRC" = 0 ] || fail "daemon exited $DRC" || return
 }
 
 test_normal_no_alarm() {
-	local out
+	local out i
 	need_net || return
 	net_up addr || fail "cannot create namespaces" || return
 	bg "$NSA" python3 "$TRAFFIC" server 198.18.0.1 8000
@@ -213,8 +220,10 @@ test_normal_no_alarm() {
 		fail "daemon did not start: $(cat "$TMPD/calm.err")" || return
 	sleep 0.3
 	ip netns exec "$NSB" iperf3 -c 198.18.0.1 -t 3 >/dev/null || fail "iperf3 failed" || return
-	ip netns exec "$NSB" python3 "$TRAFFIC" http 198.18.0.1 8000 300 ||
-		fail "HTTP requests failed" || return
+	for i in $(seq 300); do
+		ip netns exec "$NSB" curl -s -m 5 -o /dev/null http://198.18.0.1:8000/ ||
+			fail "curl request $i failed" || return
+	done
 	ip netns exec "$NSB" python3 "$TRAFFIC" udp 198.18.0.1 5353 300 ||
 		fail "DNS-like lookups failed" || return
 	ip netns exec "$NSA" ping -q -c 5 -i 0.05 198.18.0.2 >/dev/null
@@ -239,10 +248,11 @@ test_offline_rtt() {
 	jq -e '.latency.methods as $m |
 		$m.handshake.samples == 2 and $m.handshake.min_ms == 0.5 and $m.handshake.max_ms == 10 and
 		$m.timestamp.samples == 3 and $m.timestamp.p50_ms == 12.3 and $m.timestamp.max_ms == 12.3 and
-		$m.icmp.samples == 2 and $m.icmp.p50_ms == 7 and
+		$m.icmp.samples == 4 and $m.icmp.min_ms == 3 and $m.icmp.max_ms == 7 and
 		.tcp.retransmissions == 1 and .tcp.out_of_order == 1 and .tcp.duplicate_acks == 3 and
 		.tcp.zero_windows == 1 and .tcp.resets == 1 and .tcp.handshakes == 1 and
 		(.latency.hosts[0] | .addr == "198.18.5.2" and .methods.icmp.p50_ms == 7) and
+		([.latency.hosts[] | select(.addr == "2001:2::5:2") | .methods.icmp.p50_ms] == [3]) and
 		(.talkers.flows[] | select(.l4 == "tcp") | .tcp.b_to_a.retransmissions == 1 and
 		 .tcp.a_to_b.out_of_order == 1 and .tcp.b_to_a.duplicate_acks == 3 and .rtt.min_ms == 0.5)' \
 		"$out" >/dev/null ||

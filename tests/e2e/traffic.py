@@ -164,6 +164,13 @@ def icmp_echo(src, dst, typ, ident, seq):
     return frame(src, dst, 1, struct.pack("!BBHHH", typ, 0, 0, ident, seq) + b"p" * 32)
 
 
+def icmp6_echo(src, dst, typ, ident, seq):
+    body = struct.pack("!BBHHH", typ, 0, 0, ident, seq) + b"p" * 32
+    ip = struct.pack("!IHBB16s16s", 6 << 28, len(body), 58, 64,
+                     socket.inet_pton(socket.AF_INET6, src), socket.inet_pton(socket.AF_INET6, dst))
+    return MAC_B + MAC_A + b"\x86\xdd" + ip + body
+
+
 def write_pcap(path, frames):
     with open(path, "wb") as f:
         # nanosecond pcap
@@ -180,7 +187,8 @@ MS = 1_000_000
 
 def pcap_rtt(path):
     """Expected (docs in tests/e2e/analysis.sh): handshake 10.000 ms (responder) and 0.500 ms
-    (initiator); timestamp 12.300 ms x3; ICMP 7.000 ms x2; 1 retransmission, 1 out-of-order
+    (initiator); timestamp 12.300 ms x3; ICMP 7.000 ms x2 and ICMPv6 3.000 ms x2 (together:
+    p50 3 ms, max 7 ms); 1 retransmission, 1 out-of-order
     segment, 3 duplicate ACKs, 1 zero window, 1 reset."""
     c, s = "198.18.5.1", "198.18.5.2"
     cp, sp = 40000, 443
@@ -213,11 +221,13 @@ def pcap_rtt(path):
     # Zero window, then a reset from the client.
     fr.append((t + 950 * MS, tcp(s, c, sp, cp, seq_s, seq_c, 0x10, win=0)))
     fr.append((t + 960 * MS, tcp(c, s, cp, sp, seq_c, seq_s, 0x14)))
-    # ICMP echo: 7 ms, twice.
+    # ICMP echo: 7 ms, twice; ICMPv6 echo: 3 ms, twice.
     for i in range(2):
         t5 = t + (1000 + 100 * i) * MS
         fr.append((t5, icmp_echo(c, s, 8, 77, i + 1)))
         fr.append((t5 + 7 * MS, icmp_echo(s, c, 0, 77, i + 1)))
+        fr.append((t5 + 50 * MS, icmp6_echo("2001:2::5:1", "2001:2::5:2", 128, 78, i + 1)))
+        fr.append((t5 + 53 * MS, icmp6_echo("2001:2::5:2", "2001:2::5:1", 129, 78, i + 1)))
     write_pcap(path, fr)
 
 
