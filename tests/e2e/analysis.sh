@@ -119,7 +119,7 @@ test_latency_delay() {
 }
 
 test_retrans_drops() {
-	local dropped out
+	local dropped sent out
 	need_net || return
 	[ -x "$DL" ] || fail "no $DL" || return
 	dl_up || fail "cannot create the delay topology" || return
@@ -136,15 +136,20 @@ test_retrans_drops() {
 	[ "$DRC" = 0 ] || fail "daemon exited $DRC" || return
 	out=$TMPD/rt.json
 	dropped=$(jq .ab.dropped "$TMPD/dl.json")
+	# What A's TCP stack retransmitted (its own counter; the namespace is new): every dropped
+	# data segment, and on a busy machine now and then a timer's spurious one.
+	sent=$(ip netns exec "$NSA" nstat -asz TcpRetransSegs | awk '/TcpRetransSegs/ { print $2 }')
 	[ "$dropped" -ge 50 ] || fail "the delay line dropped only $dropped frames" || return
-	# Every dropped data segment was sent again, by A: that many retransmissions, out.
-	jq -e --argjson n "$dropped" '.tcp.out.retransmissions == $n and .tcp.in.retransmissions == 0
+	[ "$sent" -ge "$dropped" ] && [ "$sent" -le $((dropped + 5)) ] ||
+		fail "dropped $dropped, but the sender retransmitted $sent" || return
+	# The sensor counts exactly what A retransmitted, as sent by A.
+	jq -e --argjson n "$sent" '.tcp.out.retransmissions == $n and .tcp.in.retransmissions == 0
 		and ([.talkers.hosts[] | select(.addr == "198.18.0.1") | .tcp.retransmissions]
 		     == [$n])' "$out" >/dev/null ||
-		fail "dropped $dropped, counted $(jq -c '[.tcp.out.retransmissions, .tcp.in.retransmissions]' "$out")" ||
+		fail "dropped $dropped, retransmitted $sent, counted $(jq -c '[.tcp.out.retransmissions, .tcp.in.retransmissions]' "$out")" ||
 		return
-	echo "retransmissions: dropped $dropped, counted $(jq .tcp.out.retransmissions "$out")" \
-		>>"$LATENCY_TABLE"
+	echo "retransmissions: dropped $dropped, sender's TcpRetransSegs $sent, counted" \
+		"$(jq .tcp.out.retransmissions "$out")" >>"$LATENCY_TABLE"
 }
 
 # scan_check FILE METHOD: one vertical scan record of METHOD from B to A in /anomalies.
