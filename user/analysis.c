@@ -2,6 +2,7 @@
 /* Events to the latency and scan aggregators; the pcap path's own connection analysis. */
 #include "analysis.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,28 +59,14 @@ static bool conn_is_old(void *entry, void *ctx)
 	return ((struct conn_entry *)entry)->last_ns <= *(uint64_t *)ctx;
 }
 
-static int u64_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* The table is full: forget the least recently active eighth, as the kernel's LRU would. */
 static void conns_trim(struct analysis *an)
 {
-	size_t pos = 0, n = 0, before = an->conns.count;
-	struct conn_entry *c;
-	uint64_t *ts, cut;
+	size_t before = an->conns.count;
+	uint64_t cut;
 
-	ts = malloc(before * sizeof(*ts));
-	if (!ts)
+	if (table_eighth_cut(&an->conns, offsetof(struct conn_entry, last_ns), &cut))
 		return;
-	while ((c = table_next(&an->conns, &pos)))
-		ts[n++] = c->last_ns;
-	qsort(ts, n, sizeof(*ts), u64_cmp);
-	cut = ts[n / 8];
-	free(ts);
 	table_remove_if(&an->conns, conn_is_old, &cut);
 	an->conns_dropped += before - an->conns.count;
 }

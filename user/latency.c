@@ -8,6 +8,7 @@
  */
 #include "latency.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,29 +66,14 @@ static bool host_is_old(void *entry, void *ctx)
 	return ((struct lat_host *)entry)->last_ns <= *(uint64_t *)ctx;
 }
 
-static int u64_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Make room: forget the least recently measured eighth of the hosts. */
 static void hosts_trim(struct latency *l)
 {
-	size_t pos = 0, n = 0;
-	uint64_t *ts, cut;
-	struct lat_host *h;
+	size_t n = l->hosts.count;
+	uint64_t cut;
 
-	ts = malloc(l->hosts.count * sizeof(*ts));
-	if (!ts)
+	if (table_eighth_cut(&l->hosts, offsetof(struct lat_host, last_ns), &cut))
 		return;
-	while ((h = table_next(&l->hosts, &pos)))
-		ts[n++] = h->last_ns;
-	qsort(ts, n, sizeof(*ts), u64_cmp);
-	cut = ts[n / 8];
-	free(ts);
-	n = l->hosts.count;
 	table_remove_if(&l->hosts, host_is_old, &cut);
 	l->hosts_dropped += n - l->hosts.count;
 }

@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,29 +199,16 @@ static void probes_expire(struct scan *s, uint64_t cut)
 	table_remove_if(&s->horiz, count_is_zero, NULL);
 }
 
-static int u64_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* The probe table is full: forget the oldest eighth (their counts go with them). */
 static void probes_trim(struct scan *s)
 {
-	size_t pos = 0, n = 0;
-	struct probe_entry *p;
-	uint64_t *ts;
+	size_t n = s->probes.count;
+	uint64_t cut;
 
-	ts = malloc(s->probes.count * sizeof(*ts));
-	if (!ts)
+	if (table_eighth_cut(&s->probes, offsetof(struct probe_entry, last_ns), &cut))
 		return;
-	while ((p = table_next(&s->probes, &pos)))
-		ts[n++] = p->last_ns;
-	qsort(ts, n, sizeof(*ts), u64_cmp);
-	s->probes_dropped += n / 8 + 1;
-	probes_expire(s, ts[n / 8]);
-	free(ts);
+	probes_expire(s, cut);
+	s->probes_dropped += n - s->probes.count;
 }
 
 static struct anomaly *anomaly_find(struct scan *s, unsigned int type, unsigned int shape,

@@ -162,6 +162,32 @@ static void table_delete_slot(struct table *t, size_t i)
 	t->used[i] = 0;
 }
 
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int table_eighth_cut(const struct table *t, size_t off, uint64_t *cut)
+{
+	size_t pos = 0, n = 0;
+	uint64_t *ts;
+	void *e;
+
+	if (!t->count)
+		return -ENOENT;
+	ts = malloc(t->count * sizeof(*ts));
+	if (!ts)
+		return -ENOMEM;
+	while ((e = table_next(t, &pos)))
+		memcpy(&ts[n++], (const uint8_t *)e + off, sizeof(*ts));
+	qsort(ts, n, sizeof(*ts), u64_cmp);
+	*cut = ts[n / 8];
+	free(ts);
+	return 0;
+}
+
 void table_remove_if(struct table *t, bool (*drop)(void *entry, void *ctx), void *ctx)
 {
 	/* Decide for every entry first (used = 2: to drop), then delete in place. */

@@ -33,6 +33,12 @@ void *table_upsert(struct table *t, const void *key, bool *created);
 /* Iterate: pass *pos = 0 first; returns the next entry or NULL at the end. */
 void *table_next(const struct table *t, size_t *pos);
 
+/*
+ * Where to cut the least recently used eighth of a full table: the u64 time stamp at byte
+ * offset `off` of the entries, the n/8-th smallest. Returns 0, or -ENOMEM / -ENOENT (empty).
+ */
+int table_eighth_cut(const struct table *t, size_t off, uint64_t *cut);
+
 /* Remove every entry for which drop(entry, ctx) returns true, calling it once per entry. */
 void table_remove_if(struct table *t, bool (*drop)(void *entry, void *ctx), void *ctx);
 

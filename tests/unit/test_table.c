@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The bounded hash table: inserts, caps, in-place removal keeping every survivor findable. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -86,10 +87,37 @@ static void test_remove_keeps_survivors(void **state)
 	table_free(&t);
 }
 
+struct stamped {
+	uint32_t key;
+	uint32_t pad;
+	uint64_t seen;
+};
+
+/* The cut of the oldest eighth: the n/8-th smallest stamp, whatever the table order. */
+static void test_eighth_cut(void **state)
+{
+	struct table t;
+	uint64_t cut;
+	bool created;
+
+	(void)state;
+	assert_int_equal(table_init(&t, sizeof(uint32_t), sizeof(struct stamped), 100), 0);
+	assert_int_equal(table_eighth_cut(&t, offsetof(struct stamped, seen), &cut), -ENOENT);
+	for (uint32_t k = 0; k < 80; k++) {
+		struct stamped *e = table_upsert(&t, &k, &created);
+
+		e->seen = (k * 37) % 80 + 1000; /* 1000..1079, shuffled */
+	}
+	assert_int_equal(table_eighth_cut(&t, offsetof(struct stamped, seen), &cut), 0);
+	assert_int_equal(cut, 1010);
+	table_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_insert_find_cap),
+		cmocka_unit_test(test_eighth_cut),
 		cmocka_unit_test(test_remove_keeps_survivors),
 	};
 
