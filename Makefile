@@ -66,8 +66,8 @@ DEB_PKGS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libpcap
 .DEFAULT_GOAL := all
 # Keep intermediate objects (tests/lib) so that nothing rebuilds needlessly.
 .SECONDARY:
-.PHONY: all deps deps-check run test test-unit test-bpf test-golden test-e2e bench bench-quick fuzz install \
-	uninstall clean vmlinux format format-check help
+.PHONY: all deps deps-check run test test-unit test-bpf test-golden test-e2e bench bench-quick \
+	fuzz fuzz-replay install uninstall clean vmlinux format format-check help
 
 all: $(BIN) $(UNIT_BIN) $(BPFTEST_BIN) $(TOOL_BIN) $(BENCH_BIN)
 
@@ -81,6 +81,8 @@ help:
 	@echo '  bench-quick   the benchmarks with small inputs (under 2 minutes)'
 	@echo '  test-golden   the golden tests (JSON, --help, man page, default config)'
 	@echo '  test-e2e      the end-to-end tests (TESTS="test_a test_b" for some)'
+	@echo '  fuzz          run every libFuzzer target for FUZZ_SECONDS (default 30) each'
+	@echo '  fuzz-replay   run the fuzz targets once over their seed corpora'
 	@echo '  install       binary, man page, systemd unit and /etc/wirelens/wirelens.conf (if absent)'
 	@echo '                to $$(DESTDIR)$$(PREFIX) (default /usr/local)'
 	@echo '  uninstall     remove them (the config file only if unchanged)'
@@ -232,33 +234,42 @@ uninstall:
 		echo "  KEEP     $(CONF): changed from the default (remove it by hand)"; \
 	fi
 
-# libFuzzer targets (tests/fuzz/fuzz_*.c): each runs FUZZ_SECONDS from its seed corpus.
-FUZZ_SECONDS ?= 300
+# libFuzzer targets (tests/fuzz/fuzz_*.c), one per parser of untrusted input. The userspace
+# modules are built again with coverage and sanitizers into an archive, so that each target links
+# only the modules it uses. `make fuzz` runs every target for FUZZ_SECONDS from its seeds
+# (tests/fuzz/corpus/TARGET/) and fails on a crash, leak or hang, whose input it leaves in
+# $(BUILD)/fuzz/; `make fuzz-replay` only runs the seeds once (a regression check).
+FUZZ_SECONDS ?= 30
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ibpf -Iuser
+FUZZ_OBJ := $(USER_SRC:user/%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_LIB := $(BUILD)/fuzz/libwirelens.a
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined -Wall -Wextra $(CPPFLAGS) -DWL_SRCDIR='"$(CURDIR)"'
 
-$(BUILD)/fuzz/fuzz_filter: tests/fuzz/fuzz_filter.c user/filter.c user/names.c bpf/filter_vm.h \
-		| $(BUILD)/fuzz
-	$(call msg,FUZZ-CC,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_filter.c user/filter.c user/names.c -lpcap -o $@
-
-$(BUILD)/fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c user/decode.c user/decode.h | $(BUILD)/fuzz
-	$(call msg,FUZZ-CC,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_decode.c user/decode.c -o $@
-
-$(BUILD)/fuzz:
+$(BUILD)/fuzz $(BUILD)/fuzz/obj:
 	$(Q)mkdir -p $@
 
+$(BUILD)/fuzz/obj/%.o: user/%.c tests/fuzz/coverage.ignore $(SKEL) | $(BUILD)/fuzz/obj
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link \
+		-fsanitize-coverage-ignorelist=tests/fuzz/coverage.ignore $(DEPFLAGS) -c $< -o $@
+
+$(FUZZ_LIB): $(FUZZ_OBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB) | $(BUILD)/fuzz
+	$(call msg,FUZZ-LD,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(DEPFLAGS) $< $(FUZZ_LIB) $(LDLIBS) -o $@
+
+-include $(wildcard $(BUILD)/fuzz/*.d $(BUILD)/fuzz/obj/*.d)
+
 fuzz: $(FUZZ_BIN)
-	@for f in $(FUZZ_BIN); do \
-		t=$$(basename $$f); c=$(BUILD)/fuzz/corpus-$$t; mkdir -p $$c; \
-		[ -d tests/fuzz/corpus/$$t ] && cp -n tests/fuzz/corpus/$$t/* $$c/ 2>/dev/null; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=512 -timeout=5 $$c \
-			>$(BUILD)/fuzz/$$t.log 2>&1 \
-			|| { tail -40 $(BUILD)/fuzz/$$t.log; echo "$$t: crashed (see $(BUILD)/fuzz/$$t.log)"; exit 1; }; \
-		echo "# $$t: $$(grep -o 'Done [0-9]* runs in [0-9]* second' $(BUILD)/fuzz/$$t.log), no crash"; \
-	done
+	@BUILD=$(BUILD) tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+fuzz-replay: $(FUZZ_BIN)
+	@BUILD=$(BUILD) tests/fuzz/run.sh 0 $(FUZZ_BIN)
 
 clean:
 	rm -rf build

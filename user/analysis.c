@@ -2,6 +2,7 @@
 /* Events to the latency and scan aggregators; the pcap path's own connection analysis. */
 #include "analysis.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,10 +31,12 @@ int analysis_init(struct analysis *an, const struct scan_cfg *cfg)
 	if (!err)
 		err = table_init(&an->conns, sizeof(struct wl_flow_key), sizeof(struct conn_entry),
 				 CONNS_MAX);
-	if (err) {
-		latency_free(&an->lat);
-		scan_free(&an->scan);
+	if (!err) {
+		an->udp_wait = calloc(UDP_WAIT_MAX, sizeof(*an->udp_wait));
+		err = an->udp_wait ? 0 : -ENOMEM;
 	}
+	if (err)
+		analysis_free(an);
 	return err;
 }
 
@@ -44,6 +47,8 @@ void analysis_free(struct analysis *an)
 	latency_free(&an->lat);
 	scan_free(&an->scan);
 	table_free(&an->conns);
+	free(an->udp_wait);
+	an->udp_wait = NULL;
 }
 
 void analysis_event(struct analysis *an, const struct wl_event *e, uint64_t real_ns)
@@ -69,6 +74,21 @@ static void conns_trim(struct analysis *an)
 		return;
 	table_remove_if(&an->conns, conn_is_old, &cut);
 	an->conns_dropped += before - an->conns.count;
+}
+
+static void udp_wait_add(struct analysis *an, const struct wl_flow_key *k, uint64_t t_ns)
+{
+	struct udp_wait *w;
+
+	if (an->udp_len == UDP_WAIT_MAX) {
+		an->udp_head = (an->udp_head + 1) % UDP_WAIT_MAX;
+		an->udp_len--;
+		an->udp_wait_dropped++;
+	}
+	w = &an->udp_wait[(an->udp_head + an->udp_len) % UDP_WAIT_MAX];
+	w->key = *k;
+	w->t_ns = t_ns;
+	an->udp_len++;
 }
 
 void analysis_frame(struct analysis *an, const struct wl_flow_key *k, int side,
@@ -97,6 +117,9 @@ void analysis_frame(struct analysis *an, const struct wl_flow_key *k, int side,
 	memset(&o, 0, sizeof(o));
 	o.dir = (uint8_t)dir;
 	wl_conn_update(&c->c, &o, p, l4, avail, side, ts_ns);
+	/* Opened by an empty datagram: look again once it could have gone quiet. */
+	if (created && p->l4 == WL_L4_UDP && !c->c.udp_max)
+		udp_wait_add(an, k, ts_ns);
 	if (o.marks) {
 		ts->segments += !!(o.marks & WL_CM_SEGMENT);
 		ts->retransmissions += !!(o.marks & WL_CM_RETRANS);
@@ -134,18 +157,27 @@ bool analysis_quiet_flow(void *ctx, const struct wl_flow_key *k, const struct wl
 	return true;
 }
 
-/* The pcap path: its own flows that went quiet (once a second of capture time). */
+/*
+ * The pcap path: its own UDP flows that went quiet. Candidates wait in a ring in the order
+ * they were opened, so each second looks only at those old enough.
+ */
 static void conns_quiet(struct analysis *an, uint64_t now_ns)
 {
-	struct conn_entry *c;
 	struct wl_event e;
-	size_t pos = 0;
 
-	while ((c = table_next(&an->conns, &pos))) {
-		if (!wl_conn_udp_quiet(&c->c, &c->key, now_ns, &e))
-			continue;
-		c->c.state |= WL_CONN_PROBED;
-		scan_probe(&an->scan, &e, now_ns);
+	while (an->udp_len) {
+		struct udp_wait *w = &an->udp_wait[an->udp_head];
+		struct conn_entry *c;
+
+		if (w->t_ns + WL_CONN_UDP_QUIET_NS > now_ns)
+			break;
+		c = table_find(&an->conns, &w->key);
+		if (c && wl_conn_udp_quiet(&c->c, &c->key, now_ns, &e)) {
+			c->c.state |= WL_CONN_PROBED;
+			scan_probe(&an->scan, &e, now_ns);
+		}
+		an->udp_head = (an->udp_head + 1) % UDP_WAIT_MAX;
+		an->udp_len--;
 	}
 }
 

@@ -18,6 +18,13 @@
 
 struct flow_delta;
 
+#define UDP_WAIT_MAX 8192
+
+struct udp_wait {
+	struct wl_flow_key key;
+	uint64_t t_ns;
+};
+
 struct analysis {
 	struct latency lat;
 	struct scan scan;
@@ -28,6 +35,13 @@ struct analysis {
 	uint64_t rate_ns;
 	uint64_t events, events_lost; /* XDP: from wl_health */
 	uint64_t conns_dropped;	      /* pcap path: flows forgotten to make room */
+	/*
+	 * pcap path: UDP flows opened with an empty datagram, oldest first, to look at again once
+	 * they could have gone quiet (a ring: no walk of the whole table every second).
+	 */
+	struct udp_wait *udp_wait;
+	size_t udp_head, udp_len;
+	uint64_t udp_wait_dropped; /* the ring was full: the oldest was not looked at again */
 	uint64_t last_tick_s;
 };
 

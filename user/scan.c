@@ -460,8 +460,15 @@ void scan_tick(struct scan *s, uint64_t now_ns, uint64_t syns, uint64_t handshak
 	if (now_ns > s->now_ns)
 		s->now_ns = now_ns;
 	now_ns = s->now_ns;
-	if (now_ns > s->cfg.window_ns)
+	/*
+	 * Expiry walks the tables: every sixteenth of the window is precise enough, and keeps
+	 * a long file with a packet a second from walking them every second.
+	 */
+	if (s->probes.count && now_ns > s->cfg.window_ns &&
+	    now_ns >= s->last_expire_ns + s->cfg.window_ns / 16) {
 		probes_expire(s, now_ns - s->cfg.window_ns);
+		s->last_expire_ns = now_ns;
+	}
 	flood_check(s, now_ns, syns, handshakes);
 	for (unsigned int i = 0; i < s->n; i++) {
 		struct anomaly *a = s->list[i];

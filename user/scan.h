@@ -76,7 +76,8 @@ struct scan {
 	uint64_t next_id;
 	uint64_t total[ANOMALY_TYPES];
 	uint64_t probes_seen, probes_dropped;
-	uint64_t now_ns; /* the latest time seen */
+	uint64_t now_ns;	 /* the latest time seen */
+	uint64_t last_expire_ns; /* when probes last left the window */
 	/* SYN flood state: the last second's counters. */
 	uint64_t flood_sec, flood_syns, flood_done;
 	unsigned int flood_run;

@@ -190,6 +190,8 @@ int table_eighth_cut(const struct table *t, size_t off, uint64_t *cut)
 
 void table_remove_if(struct table *t, bool (*drop)(void *entry, void *ctx), void *ctx)
 {
+	if (!t->count)
+		return;
 	/* Decide for every entry first (used = 2: to drop), then delete in place. */
 	for (size_t i = 0; i < t->nslots; i++)
 		if (t->used[i] && drop(t->slots + i * t->entry_size, ctx))
