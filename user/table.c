@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* A bounded open-addressing (linear probing) hash table; removal rebuilds the table. */
+/* A bounded open-addressing (linear probing) hash table that grows by doubling up to its bound. */
 #include "table.h"
 
 #include <errno.h>
@@ -42,6 +42,9 @@ static size_t table_step(const struct table *t, size_t i)
 	return i + 1 == t->nslots ? 0 : i + 1;
 }
 
+/* The first allocation: small, so that an idle table costs little to hold and to walk. */
+#define TABLE_START_SLOTS 64
+
 int table_init(struct table *t, size_t key_size, size_t entry_size, size_t max_entries)
 {
 	/* At most two thirds full: short probe runs without rounding the size up to 2^k. */
@@ -55,11 +58,12 @@ int table_init(struct table *t, size_t key_size, size_t entry_size, size_t max_e
 	t->key_size = key_size;
 	t->entry_size = entry_size;
 	t->max_entries = max_entries;
-	t->nslots = n;
+	t->max_slots = n;
+	t->nslots = n < TABLE_START_SLOTS ? n : TABLE_START_SLOTS;
 	if (getrandom(&t->seed, sizeof(t->seed), GRND_NONBLOCK) != sizeof(t->seed))
 		t->seed = (uint64_t)(uintptr_t)t ^ 0x9e3779b97f4a7c15ull;
-	t->used = calloc(n, 1);
-	t->slots = calloc(n, entry_size);
+	t->used = calloc(t->nslots, 1);
+	t->slots = calloc(t->nslots, entry_size);
 	if (!t->used || !t->slots) {
 		table_free(t);
 		return -ENOMEM;
@@ -106,6 +110,34 @@ void *table_find(const struct table *t, const void *key)
 	return found ? t->slots + i * t->entry_size : NULL;
 }
 
+/* Move every entry into a table of n slots. Returns 0 or -ENOMEM (the table is unchanged). */
+static int table_resize(struct table *t, size_t n)
+{
+	struct table old = *t;
+	size_t pos = 0;
+	void *e;
+
+	t->used = calloc(n, 1);
+	t->slots = calloc(n, t->entry_size);
+	if (!t->used || !t->slots) {
+		free(t->used);
+		free(t->slots);
+		*t = old;
+		return -ENOMEM;
+	}
+	t->nslots = n;
+	while ((e = table_next(&old, &pos))) {
+		bool found;
+		size_t i = table_slot(t, e, &found);
+
+		t->used[i] = 1;
+		memcpy(t->slots + i * t->entry_size, e, t->entry_size);
+	}
+	free(old.used);
+	free(old.slots);
+	return 0;
+}
+
 void *table_upsert(struct table *t, const void *key, bool *created)
 {
 	bool found;
@@ -121,6 +153,15 @@ void *table_upsert(struct table *t, const void *key, bool *created)
 		return e;
 	if (t->count >= t->max_entries)
 		return NULL;
+	/* One more would make it over two thirds full: double first (at the bound, it never is). */
+	if ((t->count + 1) * 3 > t->nslots * 2 && t->nslots < t->max_slots) {
+		size_t n = t->nslots * 2 < t->max_slots ? t->nslots * 2 : t->max_slots;
+
+		if (table_resize(t, n))
+			return NULL;
+		i = table_slot(t, key, &found);
+		e = t->slots + i * t->entry_size;
+	}
 	t->used[i] = 1;
 	memset(e, 0, t->entry_size);
 	memcpy(e, key, t->key_size);

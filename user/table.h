@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* A bounded open-addressing hash table of fixed-size entries whose key is the entry's prefix. */
+/*
+ * A bounded open-addressing hash table of fixed-size entries whose key is the entry's prefix. It
+ * starts small and doubles as it fills, up to the size its bound needs: an upsert that creates an
+ * entry may move every other one (as a removal may), so pointers into the table last until the
+ * next upsert or removal.
+ */
 #ifndef WL_TABLE_H
 #define WL_TABLE_H
 
@@ -11,7 +16,8 @@ struct table {
 	size_t key_size;
 	size_t entry_size;
 	size_t max_entries; /* inserts fail beyond this */
-	size_t nslots;	    /* power of two, at least 2 * max_entries */
+	size_t nslots;	    /* now, at most max_slots; at most two thirds full */
+	size_t max_slots;   /* max_entries * 3/2 + 1, at least 16 */
 	size_t count;
 	uint64_t seed;
 	uint8_t *used;

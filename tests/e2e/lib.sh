@@ -109,13 +109,14 @@ daemon_stop() {
 }
 
 # replay IFACE-SIDE FILE [tcpreplay args]: B sends to A, or A sends out of itself.
+# (tcpreplay's own report stays in $TMPD/replay.log, for a failure message.)
 replay() {
 	local side=$1 file=$2
 	shift 2
 	if [ "$side" = B ]; then
-		ip netns exec "$NSB" tcpreplay -q -i "$VB" "$@" "$file" >/dev/null 2>&1
+		ip netns exec "$NSB" tcpreplay -q -i "$VB" "$@" "$file" >"$TMPD/replay.log" 2>&1
 	else
-		ip netns exec "$NSA" tcpreplay -q -i "$VA" "$@" "$file" >/dev/null 2>&1
+		ip netns exec "$NSA" tcpreplay -q -i "$VA" "$@" "$file" >"$TMPD/replay.log" 2>&1
 	fi
 }
 

@@ -83,7 +83,9 @@ egress() {
 	daemon_stop
 	exp=$(expect_counts "$TMPD/cat.exp")
 	got=$(dir_counts "$TMPD/d.json" out)
-	jq_eq "$exp" "$got" || fail "out != sent mix: expected $exp got $got" || return
+	jq_eq "$exp" "$got" ||
+		fail "out != sent mix: expected $exp got $got; tcpreplay: $(tr '\n' ' ' <"$TMPD/replay.log"); daemon: $(tr '\n' ' ' <"$TMPD/d.err"); $(ip -n "$NSA" -s link show "$VA" | tr '\n' ' ')" ||
+		return
 	net_down
 }
 test_egress_xdp() { egress xdp; }

@@ -45,6 +45,45 @@ static void test_insert_find_cap(void **state)
 	table_free(&t);
 }
 
+/*
+ * Growth: a new table is small; it doubles as it fills, never past what its bound needs, never
+ * over two thirds full, and every entry keeps its value through each move.
+ */
+static void test_grows_to_bound(void **state)
+{
+	size_t sizes = 0, last = 0;
+	struct table t;
+	bool created;
+
+	(void)state;
+	assert_int_equal(table_init(&t, sizeof(uint32_t), sizeof(struct ent), 10000), 0);
+	assert_true(t.nslots <= 64);
+	for (uint32_t k = 0; k < 10000; k++) {
+		struct ent *e = table_upsert(&t, &k, &created);
+
+		assert_non_null(e);
+		assert_true(created);
+		e->value = k * 7;
+		assert_true(t.count * 3 <= t.nslots * 2);
+		assert_true(t.nslots <= t.max_slots);
+		if (t.nslots != last) {
+			sizes++;
+			last = t.nslots;
+		}
+	}
+	assert_int_equal(t.nslots, t.max_slots);
+	assert_true(sizes >= 8); /* 64 .. 15001 by doubling */
+	for (uint32_t k = 0; k < 10000; k++) {
+		struct ent *e = table_find(&t, &k);
+
+		assert_non_null(e);
+		assert_int_equal(e->value, k * 7);
+	}
+	uint32_t k = 10000;
+	assert_null(table_upsert(&t, &k, &created));
+	table_free(&t);
+}
+
 /* Many rounds of fill / remove half, with dense clusters and wrap-around at the array end. */
 static void test_remove_keeps_survivors(void **state)
 {
@@ -117,6 +156,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_insert_find_cap),
+		cmocka_unit_test(test_grows_to_bound),
 		cmocka_unit_test(test_eighth_cut),
 		cmocka_unit_test(test_remove_keeps_survivors),
 	};
