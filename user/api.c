@@ -16,6 +16,7 @@
 #include "iface.h"
 #include "json.h"
 #include "loader.h"
+#include "links.h"
 #include "log.h"
 #include "metrics.h"
 #include "names.h"
@@ -158,7 +159,7 @@ void api_status(struct wl_ctl *c, struct api_answer *a)
 
 void api_interfaces(struct wl_ctl *c, struct api_answer *a)
 {
-	char ifname[IF_NAMESIZE];
+	char ifname[sizeof(c->ifname)];
 
 	ctl_lock(c);
 	snprintf(ifname, sizeof(ifname), "%s",
@@ -489,7 +490,7 @@ int api_apply_filter(struct wl_ctl *c, const char *text, struct wl_filter_error 
 	struct wl_filter_prog *prog;
 	int err;
 
-	if (c->state != WL_CTL_CAPTURING || (!c->ld && !c->ps))
+	if (c->state != WL_CTL_CAPTURING || !c->links)
 		return -EPERM;
 	prog = malloc(sizeof(*prog));
 	if (!prog)
@@ -499,10 +500,7 @@ int api_apply_filter(struct wl_ctl *c, const char *text, struct wl_filter_error 
 		free(prog);
 		return err;
 	}
-	if (c->ld)
-		loader_set_filter(c->ld, prog);
-	if (c->ps)
-		pcap_source_set_filter(c->ps, prog);
+	links_set_filter(c->links, prog);
 	free(prog);
 	log_info("filter changed from '%s' to '%s'", c->filter_text, text);
 	snprintf(c->filter_text, sizeof(c->filter_text), "%s", text);
@@ -608,7 +606,7 @@ int api_capture_start(struct wl_ctl *c, const char *body, size_t len, struct ctl
 	enum wl_backend backend = WL_BACKEND_AUTO;
 	const cJSON *x;
 	cJSON *o = NULL;
-	char ifname[IF_NAMESIZE] = "";
+	char ifname[sizeof(c->start_ifname)] = "";
 	bool has_filter;
 	int ret = 0;
 
@@ -622,13 +620,14 @@ int api_capture_start(struct wl_ctl *c, const char *body, size_t len, struct ctl
 	x = cJSON_GetObjectItemCaseSensitive(o, "interface");
 	if (x && !cJSON_IsNull(x)) {
 		if (!cJSON_IsString(x) || !x->valuestring[0] ||
-		    strlen(x->valuestring) >= IF_NAMESIZE) {
-			api_error(a, 400, "\"interface\" must be an interface name");
+		    strlen(x->valuestring) >= sizeof(ifname)) {
+			api_error(a, 400,
+				  "\"interface\" must be an interface name, names separated by "
+				  "commas, or \"any\"");
 			goto out;
 		}
-		if (!if_nametoindex(x->valuestring)) {
-			api_error(a, 400, "no interface named '%s' (see /api/v1/interfaces)",
-				  x->valuestring);
+		if (!iface_names_check(x->valuestring, ifname, sizeof(ifname))) {
+			api_error(a, 400, "%s (see /api/v1/interfaces)", ifname);
 			goto out;
 		}
 		snprintf(ifname, sizeof(ifname), "%s", x->valuestring);

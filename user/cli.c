@@ -57,12 +57,40 @@ static int opt_flag(bool *dst, const char *opt, const char *arg)
 	return 0;
 }
 
+/* -i NAME, repeated or comma-separated; "any" alone. */
 static int opt_interface(struct wl_config *cfg, const char *opt, const char *arg)
 {
+	const char *p = arg;
+
 	if (!arg[0])
 		return cli_bad_value(opt, arg, "expected an interface name");
-	cfg->ifname = arg;
+	for (;;) {
+		size_t len = strcspn(p, ",");
+
+		if (!len || len >= sizeof(cfg->ifnames[0]))
+			return cli_bad_value(opt, arg,
+					     len ? "an interface name has at most 15 characters"
+						 : "expected interface names separated by commas");
+		for (unsigned int i = 0; i < cfg->n_ifnames; i++)
+			if (strlen(cfg->ifnames[i]) == len && !strncmp(cfg->ifnames[i], p, len))
+				return cli_bad_value(opt, arg, "an interface is named twice");
+		if (cfg->n_ifnames == WL_IFNAMES_MAX)
+			return cli_bad_value(opt, arg, "at most 64 interfaces");
+		snprintf(cfg->ifnames[cfg->n_ifnames++], sizeof(cfg->ifnames[0]), "%.*s", (int)len,
+			 p);
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	for (unsigned int i = 0; i < cfg->n_ifnames && cfg->n_ifnames > 1; i++)
+		if (!strcmp(cfg->ifnames[i], "any"))
+			return cli_bad_value(opt, arg, "'any' already means every interface");
 	return 0;
+}
+
+int cli_set_interfaces(struct wl_config *cfg, const char *list)
+{
+	return opt_interface(cfg, "-i", list);
 }
 
 static int opt_read(struct wl_config *cfg, const char *opt, const char *arg)
@@ -386,7 +414,9 @@ static int opt_help(struct wl_config *cfg, const char *opt, const char *arg)
 }
 
 static const struct cli_option cli_options[] = {
-	{"interface", 'i', "IFACE", "capture live on IFACE (default: the default-route interface)",
+	{"interface", 'i', "IFACE",
+	 "capture live on IFACE; repeat it or separate names with commas for several, 'any' for "
+	 "every interface that is up (default: the default-route interface)",
 	 opt_interface},
 	{"read", 'r', "FILE", "analyse a pcap or pcapng file instead of capturing live", opt_read},
 	{"count", 'c', "N", "stop after N packets", opt_count},
@@ -674,8 +704,9 @@ static int cli_getopt(int argc, char **argv, struct wl_config *cfg, const char *
  */
 static void cli_merge_file(struct wl_config *cfg, const struct wl_config *file)
 {
-	if (!cfg->ifname && !cfg->file) {
-		cfg->ifname = file->ifname;
+	if (!cfg->n_ifnames && !cfg->file) {
+		memcpy(cfg->ifnames, file->ifnames, sizeof(cfg->ifnames));
+		cfg->n_ifnames = file->n_ifnames;
 		cfg->file = file->file;
 	}
 	if (!cfg->filter && !cfg->filter_file) {
@@ -724,7 +755,8 @@ int cli_parse(int argc, char **argv, struct wl_config *cfg)
 	if (err)
 		return err;
 	file = *cfg;
-	cfg->ifname = cfg->file = NULL;
+	cfg->n_ifnames = 0;
+	cfg->file = NULL;
 	cfg->filter = NULL;
 	cfg->filter_file = NULL;
 	cfg->filter_line = 0;
@@ -735,7 +767,7 @@ int cli_parse(int argc, char **argv, struct wl_config *cfg)
 		return err;
 	if (cfg->show_help || cfg->show_version)
 		return 0;
-	if (cfg->file && cfg->ifname) {
+	if (cfg->file && cfg->n_ifnames) {
 		log_error("-i and -r cannot be combined: capture live or read a file");
 		return -EINVAL;
 	}

@@ -13,6 +13,9 @@
  */
 int cli_parse(int argc, char **argv, struct wl_config *cfg);
 
+/* Add interfaces as -i does (names separated by commas, or "any"). 0 or -EINVAL after a line. */
+int cli_set_interfaces(struct wl_config *cfg, const char *list);
+
 /*
  * Set the option NAME (its long name, or "filter" for the expression) to VALUE, as a line of a
  * configuration file does: flags take true/false, the other options their argument. Options

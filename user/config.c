@@ -164,7 +164,7 @@ struct config_field {
 #define CONFIG_AT(field) offsetof(struct wl_config, field), sizeof(((struct wl_config *)0)->field)
 
 static const struct config_field config_restart_fields[] = {
-	{"interface", CONFIG_AT(ifname), true},
+	{"interface", CONFIG_AT(ifnames), false},
 	{"read", CONFIG_AT(file), true},
 	{"count", CONFIG_AT(count), false},
 	{"duration", CONFIG_AT(duration), false},

@@ -19,9 +19,12 @@ enum wl_xdp_mode {
 };
 
 #define WL_ALLOW_HOSTS_MAX 16
+#define WL_IFNAMES_MAX	   64 /* interfaces named with -i */
 
 struct wl_config {
-	const char *ifname;   /* -i; NULL: the default-route interface */
+	/* -i (repeated, or comma-separated; "any"); none: the default-route interface */
+	char ifnames[WL_IFNAMES_MAX][16];
+	unsigned int n_ifnames;
 	const char *file;     /* -r */
 	uint64_t count;	      /* -c; 0: no limit */
 	double duration;      /* -d seconds; 0: no limit */

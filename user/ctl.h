@@ -18,8 +18,7 @@
 #include "filter.h"
 #include "snapshot.h"
 
-struct loader;
-struct pcap_source;
+struct links;
 struct packets;
 struct sse_hub;
 
@@ -52,17 +51,16 @@ struct wl_ctl {
 	enum wl_ctl_state state;
 	uint64_t started_mono_ns;
 
-	/* The running capture, for filter changes from the API (NULL when stopped). */
-	struct loader *ld;
-	struct pcap_source *ps;
+	/* The running capture's interfaces, for filter changes from the API (NULL when stopped). */
+	struct links *links;
 	int linktype;
-	char ifname[IF_NAMESIZE];
+	char ifname[256];    /* its interfaces, comma-separated ("any": as -i any) */
 	const char *backend; /* "xdp" or "pcap" */
 	char filter_text[WL_FILTER_TEXT_MAX];
 
 	/* Requests from the API, carried out by the capture loop. */
 	bool stop_req, start_req;
-	char start_ifname[IF_NAMESIZE];
+	char start_ifname[256];
 	enum wl_backend start_backend;
 	char start_filter[WL_FILTER_TEXT_MAX];
 	struct ctl_waiter *waiters;

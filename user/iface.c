@@ -139,6 +139,44 @@ static unsigned int iface_flags(struct ifaddrs *all, const char *name)
 	return 0;
 }
 
+bool iface_in_list(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, ",");
+
+		if (n == len && !strncmp(p, name, len))
+			return true;
+		p += n + (p[n] == ',');
+	}
+	return false;
+}
+
+bool iface_names_check(const char *list, char *why, size_t whylen)
+{
+	char name[IF_NAMESIZE];
+
+	if (!strcmp(list, "any"))
+		return true;
+	for (const char *p = list;;) {
+		size_t n = strcspn(p, ",");
+
+		if (!n || n >= IF_NAMESIZE) {
+			snprintf(why, whylen, "'%s' is not a list of interface names", list);
+			return false;
+		}
+		snprintf(name, sizeof(name), "%.*s", (int)n, p);
+		if (!if_nametoindex(name)) {
+			snprintf(why, whylen, "no interface named '%s'", name);
+			return false;
+		}
+		if (!p[n])
+			return true;
+		p += n + 1;
+	}
+}
+
 cJSON *iface_json(const char *capturing)
 {
 	struct if_nameindex *names, *n;
@@ -168,7 +206,7 @@ cJSON *iface_json(const char *capturing)
 		     cJSON_AddBoolToObject(o, "loopback", flags & IFF_LOOPBACK) &&
 		     cJSON_AddBoolToObject(o, "default_route", !strcmp(def, n->if_name)) &&
 		     cJSON_AddBoolToObject(o, "capturing",
-					   capturing && !strcmp(capturing, n->if_name)) &&
+					   capturing && iface_in_list(capturing, n->if_name)) &&
 		     (list = cJSON_AddArrayToObject(o, "addresses"));
 		for (struct ifaddrs *a = addrs; ok && a; a = a->ifa_next) {
 			if (iface_addr_text(a, n->if_name, text))

@@ -4,6 +4,8 @@
 #define WL_IFACE_H
 
 #include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include <cjson/cJSON.h>
@@ -19,6 +21,15 @@ int iface_lookup(const char *name, unsigned int *ifindex);
 
 /* Print one line per interface: index, name, state, addresses. Returns 0 or -errno. */
 int iface_list(FILE *f);
+
+/* Whether name is one of a comma-separated list. */
+bool iface_in_list(const char *list, const char *name);
+
+/*
+ * A list for a capture: "any", or names separated by commas that all exist now. Else false and
+ * why (naming the first that doesn't).
+ */
+bool iface_names_check(const char *list, char *why, size_t whylen);
 
 /* {"interfaces": [{name, index, up, loopback, default_route, capturing, addresses}]}. */
 cJSON *iface_json(const char *capturing);

@@ -585,6 +585,47 @@ cJSON *json_snapshot(const struct wl_snapshot *snap)
 	return json_snapshot_ex(snap, snap->top, true);
 }
 
+/* A live capture's interfaces, each with its own totals (the snapshot's are their sum). */
+static int json_add_ifaces(cJSON *root, const struct wl_snapshot *snap)
+{
+	cJSON *arr = cJSON_AddArrayToObject(root, "interfaces");
+	bool ok = arr != NULL;
+
+	for (unsigned int i = 0; ok && i < snap->n_ifaces; i++) {
+		const struct wl_iface *f = &snap->ifaces[i];
+		cJSON *o = cJSON_CreateObject(), *dirs, *d;
+		struct wl_counter tot = {0};
+
+		ok = o && cJSON_AddItemToArray(arr, o);
+		ok = ok && cJSON_AddStringToObject(o, "name", f->name) &&
+		     !json_add_u64(o, "ifindex", f->ifindex) &&
+		     cJSON_AddStringToObject(o, "state", f->state) &&
+		     cJSON_AddStringToObject(o, "backend", f->backend);
+		if (ok && f->xdp_mode)
+			ok = cJSON_AddStringToObject(o, "xdp_mode", f->xdp_mode) != NULL;
+		ok = ok && !json_add_u64(o, "attaches", f->attaches) &&
+		     !json_add_time(o, "changed", f->changed_ns);
+		dirs = ok ? cJSON_AddObjectToObject(o, "directions") : NULL;
+		ok = dirs != NULL;
+		for (int k = 0; ok && k < WL_DIR_MAX; k++) {
+			tot.packets += f->dir[k].packets;
+			tot.bytes += f->dir[k].bytes;
+			if (k == WL_DIR_NONE)
+				continue;
+			ok = !json_add_counter(dirs, wl_dir_names[k], &f->dir[k]);
+		}
+		ok = ok && !json_add_counter(o, "totals", &tot);
+		d = ok ? cJSON_AddObjectToObject(o, "rates") : NULL;
+		ok = d && !json_add_real(d, "pps", f->pps) && !json_add_real(d, "bps", f->bps);
+		d = ok ? cJSON_AddObjectToObject(o, "drops") : NULL;
+		ok = d && !json_add_u64(d, "flow_insert_failed", f->drops.flow_insert_failed) &&
+		     !json_add_u64(d, "pcap_kernel", f->drops.pcap_kernel) &&
+		     !json_add_u64(d, "pcap_ifdrop", f->drops.pcap_ifdrop) &&
+		     !json_add_u64(d, "samples_lost", f->samples_lost);
+	}
+	return ok ? 0 : -ENOMEM;
+}
+
 cJSON *json_snapshot_ex(const struct wl_snapshot *snap, unsigned int top, bool series)
 {
 	cJSON *root = cJSON_CreateObject();
@@ -603,6 +644,8 @@ cJSON *json_snapshot_ex(const struct wl_snapshot *snap, unsigned int top, bool s
 			o = cJSON_AddObjectToObject(dirs, wl_dir_names[d]);
 			ok = o && !json_add_stats(o, NULL, &snap->dir[d]);
 		}
+		if (ok && snap->ifaces)
+			ok = !json_add_ifaces(root, snap);
 	}
 	if (ok) {
 		o = cJSON_AddObjectToObject(root, "rates");

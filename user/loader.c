@@ -159,6 +159,20 @@ static int loader_prepare_bpffs(const char *pin_path)
 	return 0;
 }
 
+int loader_pin_root(const char *pin_path)
+{
+	int err = loader_prepare_bpffs(pin_path);
+
+	if (err)
+		return err;
+	if (mkdir(pin_path, 0700) && errno != EEXIST) {
+		err = -errno;
+		log_error("cannot create pin directory %s: %s", pin_path, loader_errstr(err));
+		return err;
+	}
+	return 0;
+}
+
 /* How long a new daemon waits for the pin lock before it gives up. */
 #define LOCK_WAIT_MS 3000
 
@@ -658,6 +672,27 @@ static int loader_sum_percpu(struct loader *ld, int fd, __u32 key, void *out, si
 	return 0;
 }
 
+int loader_read_analysis(struct loader *ld, uint64_t *events, uint64_t *events_lost,
+			 struct wl_tcp_stats tcp[WL_DIR_MAX])
+{
+	struct wl_health health;
+	int err;
+
+	err = loader_sum_percpu(ld, bpf_map__fd(ld->skel->maps.wl_health), 0, &health,
+				sizeof(health));
+	if (err)
+		return err;
+	*events = health.events;
+	*events_lost = health.events_lost;
+	for (__u32 d = 0; d < WL_DIR_MAX; d++) {
+		err = loader_sum_percpu(ld, bpf_map__fd(ld->skel->maps.wl_tcp), d, &tcp[d],
+					sizeof(tcp[d]));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int loader_read(struct loader *ld, struct wl_snapshot *snap)
 {
 	struct wl_health health;
@@ -676,14 +711,10 @@ int loader_read(struct loader *ld, struct wl_snapshot *snap)
 		return err;
 	snap->drops.flow_insert_failed = health.flow_insert_failed;
 	if (snap->an) {
-		snap->an->events = health.events;
-		snap->an->events_lost = health.events_lost;
-		for (__u32 d = 0; d < WL_DIR_MAX; d++) {
-			err = loader_sum_percpu(ld, bpf_map__fd(ld->skel->maps.wl_tcp), d,
-						&snap->an->tcp[d], sizeof(snap->an->tcp[d]));
-			if (err)
-				return err;
-		}
+		err = loader_read_analysis(ld, &snap->an->events, &snap->an->events_lost,
+					   snap->an->tcp);
+		if (err)
+			return err;
 	}
 	snap->samples.taken = health.samples;
 	snap->samples.lost = health.samples_lost;
@@ -692,11 +723,12 @@ int loader_read(struct loader *ld, struct wl_snapshot *snap)
 	return 0;
 }
 
-int loader_harvest(struct loader *ld, struct talkers *t)
+int loader_harvest(struct loader *ld, struct talkers *t, uint32_t link)
 {
 	int64_t mono_to_real = (int64_t)(util_now_real_ns() - util_now_mono_ns());
 
-	return talkers_harvest(t, bpf_map__fd(ld->skel->maps.wl_flows), mono_to_real, ld->lock);
+	return talkers_harvest(t, bpf_map__fd(ld->skel->maps.wl_flows), link, mono_to_real,
+			       ld->lock);
 }
 
 void loader_describe(const struct loader *ld, struct wl_source *src)
@@ -764,6 +796,11 @@ int loader_samples(struct loader *ld, loader_sample_fn fn, void *ctx, loader_eve
 		return err;
 	}
 	return 0;
+}
+
+int loader_poll_fd(const struct loader *ld)
+{
+	return ld->rb ? ring_buffer__epoll_fd(ld->rb) : -1;
 }
 
 int loader_poll(struct loader *ld, int timeout_ms)

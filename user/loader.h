@@ -44,13 +44,32 @@ int loader_probe(char *why, size_t whylen);
  */
 int loader_start(const struct loader_opts *opts, struct loader **out);
 
-/* Sum the per-CPU counters into snap->dir[]. Returns 0 or a negative errno. */
+/*
+ * Several interfaces keep their maps in directories below one pin directory: create it (on a
+ * bpf filesystem, mounted if needed). Returns 0 or -errno after one line.
+ */
+int loader_pin_root(const char *pin_path);
+
+/*
+ * Sum the per-CPU counters into snap->dir[], its drops and samples, and (with snap->an) the
+ * analysis counters. Returns 0 or a negative errno.
+ */
 int loader_read(struct loader *ld, struct wl_snapshot *snap);
+
+/* Only the connection analysis' counters: events sent and lost, TCP health per direction. */
+int loader_read_analysis(struct loader *ld, uint64_t *events, uint64_t *events_lost,
+			 struct wl_tcp_stats tcp[WL_DIR_MAX]);
 
 struct talkers;
 
-/* Account what changed in the kernel flow table since the last harvest. Returns 0 or -errno. */
-int loader_harvest(struct loader *ld, struct talkers *t);
+/*
+ * Account what changed in the kernel flow table since the last harvest of this interface (link:
+ * its number in talkers_harvest()). Returns 0 or -errno.
+ */
+int loader_harvest(struct loader *ld, struct talkers *t, uint32_t link);
+
+/* An fd to poll(2) for records and events (an epoll fd; -1: none yet). */
+int loader_poll_fd(const struct loader *ld);
 
 /* Fill the backend fields of snap->source (mode, TC, pin path, continued counters). */
 void loader_describe(const struct loader *ld, struct wl_source *src);

@@ -19,6 +19,7 @@
 #include "http.h"
 #include "iface.h"
 #include "json.h"
+#include "links.h"
 #include "loader.h"
 #include "log.h"
 #include "packets.h"
@@ -396,12 +397,9 @@ static void config_reload(struct wl_config *cfg, struct wl_ctl *ctl)
 	cfg->sample_every = nc.sample_every;
 	cfg->max_samples_sec = nc.max_samples_sec;
 	cfg->snaplen = nc.snaplen;
-	if (ctl->ld)
-		loader_set_sampling(ctl->ld, (uint32_t)cfg->sample_every,
-				    (uint32_t)cfg->max_samples_sec, (uint32_t)cfg->snaplen);
-	if (ctl->ps)
-		pcap_source_set_sampling(ctl->ps, (uint32_t)cfg->sample_every,
-					 (uint32_t)cfg->max_samples_sec, (uint32_t)cfg->snaplen);
+	if (ctl->links)
+		links_set_sampling(ctl->links, (uint32_t)cfg->sample_every,
+				   (uint32_t)cfg->max_samples_sec, (uint32_t)cfg->snaplen);
 	cfg->scan_ports = nc.scan_ports;
 	cfg->scan_hosts = nc.scan_hosts;
 	cfg->scan_window = nc.scan_window;
@@ -710,85 +708,37 @@ static int run_file(struct wl_config *cfg)
 	return 0;
 }
 
-/* Pick the live backend: XDP/TC, or libpcap when asked or when BPF is unavailable. */
-static int start_backend(const struct wl_config *cfg, enum wl_backend backend, const char *ifname,
-			 unsigned int ifindex, struct wl_snapshot *snap, struct loader **ld,
-			 struct pcap_source **ps)
+/* The live backend: XDP/TC, or libpcap when asked or when BPF is unavailable. */
+static int pick_backend(enum wl_backend backend, struct wl_snapshot *snap, bool *use_pcap)
 {
 	static char reason[256];
-	struct loader_opts lo = {
-		.ifname = ifname,
-		.ifindex = ifindex,
-		.xdp_mode = cfg->xdp_mode,
-		.pin_path = cfg->pin_path ? cfg->pin_path : WL_PIN_ROOT,
-		.btf_path = cfg->btf_path,
-		.flow_table_size = cfg->flow_table_size,
-		.max_packets = cfg->count,
-		.filter = &filter_prog,
-		.sample_every = (uint32_t)cfg->sample_every,
-		.max_samples_per_sec = (uint32_t)cfg->max_samples_sec,
-		.snaplen = (uint32_t)cfg->snaplen,
-	};
-	bool use_pcap = backend == WL_BACKEND_PCAP;
 	int err;
 
-	if (backend != WL_BACKEND_PCAP) {
-		err = loader_probe(reason, sizeof(reason));
-		if (err && backend == WL_BACKEND_XDP) {
-			log_error("cannot use the XDP backend: %s; or use --backend pcap", reason);
-			return err;
-		}
-		if (err) {
-			log_info("using the pcap backend: %s", reason);
-			snap->source.backend_reason = reason;
-			use_pcap = true;
-		}
-	}
-	if (use_pcap) {
-		err = pcap_source_open_live(ifname, ps);
-		if (err)
-			return err;
-		pcap_source_set_filter(*ps, &filter_prog);
-		pcap_source_set_sampling(*ps, lo.sample_every, lo.max_samples_per_sec, lo.snaplen);
-		pcap_source_describe(*ps, &snap->source);
-		log_info("counting on '%s' with libpcap", ifname);
+	*use_pcap = backend == WL_BACKEND_PCAP;
+	if (backend == WL_BACKEND_PCAP)
 		return 0;
-	}
-	err = loader_start(&lo, ld);
-	if (err)
+	err = loader_probe(reason, sizeof(reason));
+	if (err && backend == WL_BACKEND_XDP) {
+		log_error("cannot use the XDP backend: %s; or use --backend pcap", reason);
 		return err;
-	loader_describe(*ld, &snap->source);
-	log_info("counting on '%s' with XDP (%s) and TC egress", ifname, snap->source.xdp_mode);
-	return 0;
-}
-
-/* The counters (lock held). The flow table is harvested separately: see capture_loop. */
-static int read_backend(struct loader *ld, struct pcap_source *ps, struct wl_snapshot *snap)
-{
-	int err;
-
-	if (ps) {
-		snapshot_sum_dirs(snap);
-		pcap_source_drops(ps, snap);
-		return 0;
 	}
-	err = loader_read(ld, snap);
-	if (err)
-		log_error("cannot read the counters map: %s", strerror(-err));
-	return err;
+	if (err) {
+		log_info("using the pcap backend: %s", reason);
+		snap->source.backend_reason = reason;
+		*use_pcap = true;
+	}
+	return 0;
 }
 
 /* One live capture: its snapshot and tables stay readable after it ends, until the next. */
 struct capture {
 	struct wl_snapshot snap;
 	struct talkers talkers;
-	struct loader *ld;
-	struct pcap_source *ps;
+	struct links links;
+	bool opened;
 	struct poller pl;
 	struct wl_stats prev_stats;
 	uint64_t start_ns, last_tick, base_packets;
-	unsigned int ifindex;
-	char ifname[IF_NAMESIZE];
 };
 
 enum capture_end {
@@ -797,67 +747,106 @@ enum capture_end {
 	CAPTURE_FAILED,
 };
 
-/* Attach and start counting on ifname; on success it becomes ctl's snapshot. 0 or -errno. */
+/*
+ * Attach and start counting on the interfaces of ifnames ("" : cfg's, else the default-route
+ * interface); on success the capture becomes ctl's snapshot. 0 or -errno.
+ */
 static int capture_start(const struct wl_config *cfg, struct wl_ctl *ctl, struct capture *cap,
-			 struct packets *pk, const char *ifname, enum wl_backend backend)
+			 struct packets *pk, const char *ifnames, enum wl_backend backend)
 {
+	struct wl_config *c = malloc(sizeof(*c));
+	char fallback[IF_NAMESIZE] = "";
 	struct wl_filter_error ferr;
 	size_t kernel_flows;
+	bool use_pcap;
 	int err;
 
 	memset(cap, 0, sizeof(*cap));
-	snprintf(cap->ifname, sizeof(cap->ifname), "%s", ifname);
-	err = iface_lookup(ifname, &cap->ifindex);
-	if (err)
-		return err;
+	if (!c) {
+		log_error("out of memory");
+		return -ENOMEM;
+	}
+	*c = *cfg;
+	if (ifnames[0]) {
+		c->n_ifnames = 0;
+		if (cli_set_interfaces(c, ifnames)) {
+			free(c);
+			return -EINVAL;
+		}
+	}
+	if (!c->n_ifnames && iface_default_route(fallback)) {
+		log_error("no default route to pick an interface from: name one with -i (list "
+			  "them with wirelens -D)");
+		free(c);
+		return -ENODEV;
+	}
 	if (wl_filter_compile(ctl->filter_text, DLT_EN10MB, &filter_prog, &ferr)) {
 		log_error("bad filter '%s': %s", ctl->filter_text, ferr.msg);
+		free(c);
 		return -EINVAL;
 	}
 	cap->snap.source.kind = WL_SOURCE_LIVE;
 	cap->snap.source.started_real_ns = util_now_real_ns();
-	snprintf(cap->snap.source.ifname, sizeof(cap->snap.source.ifname), "%s", ifname);
-	cap->snap.source.ifindex = cap->ifindex;
-	err = start_backend(cfg, backend, ifname, cap->ifindex, &cap->snap, &cap->ld, &cap->ps);
-	if (err)
-		return err;
-	kernel_flows =
-		cap->ld ? (cfg->flow_table_size ? cfg->flow_table_size : WL_FLOW_TABLE_DEFAULT) : 0;
-	err = talkers_setup(cfg, &cap->talkers, &cap->snap, kernel_flows);
-	if (!err && cap->ld)
-		err = loader_samples(cap->ld, on_kernel_sample, pk, on_kernel_event, &cap->snap);
+	err = pick_backend(backend, &cap->snap, &use_pcap);
+	kernel_flows = (c->flow_table_size ? c->flow_table_size : WL_FLOW_TABLE_DEFAULT) *
+		       (c->n_ifnames > 1 ? c->n_ifnames : 1);
+	if (!err)
+		err = talkers_setup(cfg, &cap->talkers, &cap->snap, use_pcap ? 0 : kernel_flows);
 	if (err) {
-		talkers_teardown(&cap->snap);
-		pcap_source_close(cap->ps);
-		loader_stop(cap->ld);
+		free(c);
 		return err;
 	}
-	if (cap->ld)
-		loader_set_lock(cap->ld, &ctl->lock);
-	if (cap->ps)
-		pcap_source_set_lock(cap->ps, &ctl->lock);
-	signal_pcap = cap->ps;
+	cap->snap.samples.every = (uint64_t)cfg->sample_every;
+	cap->snap.samples.max_per_sec = (uint64_t)cfg->max_samples_sec;
+	cap->snap.samples.snaplen = (uint64_t)cfg->snaplen;
+	cap->snap.packets = pk;
+	links_set_callbacks(&cap->links, on_kernel_sample, pk, on_kernel_event, &cap->snap);
+	err = links_open(&cap->links, c, fallback, use_pcap, &filter_prog, &cap->snap);
+	/* The links keep the settings: this copy lives as long as the capture. */
+	cap->links.cfg = cfg;
+	free(c);
+	if (err) {
+		talkers_teardown(&cap->snap);
+		return err;
+	}
+	cap->opened = true;
+	links_set_lock(&cap->links, &ctl->lock);
 
-	/* (Harvests take the lock themselves: the kernel table is read without it.) */
-	err = cap->ld ? loader_harvest(cap->ld, &cap->talkers) : 0;
+	/* (Harvests take the lock themselves: the kernel tables are read without it.) */
+	err = links_harvest(&cap->links, &cap->talkers);
 	if (err)
 		log_error("cannot read the flow table: %s", strerror(-err));
 	ctl_lock(ctl);
 	packets_attach(cfg, pk, &cap->snap, &cap->talkers);
 	cap->snap.filter_expr = ctl->filter_text[0] ? ctl->filter_text : NULL;
-	err = err ? err : read_backend(cap->ld, cap->ps, &cap->snap);
+	err = err ? err : links_read(&cap->links);
+	if (cap->links.n == 1 && !cap->links.any)
+		cap->snap.source.ifindex = cap->links.l[0].ifindex;
+	if (cap->links.n) {
+		const struct wl_source *src = &cap->links.l[0].snap.source;
+
+		cap->snap.source.backend = src->backend;
+		cap->snap.source.xdp_mode = src->xdp_mode;
+		cap->snap.source.tc_attached = src->tc_attached;
+		cap->snap.source.qdisc_created = src->qdisc_created;
+		cap->snap.source.counters_continued = src->counters_continued;
+		snprintf(cap->snap.source.pin_path, sizeof(cap->snap.source.pin_path), "%s",
+			 use_pcap ? "" : (cfg->pin_path ? cfg->pin_path : WL_PIN_ROOT));
+		cap->snap.source.linktype = src->linktype;
+	}
 	cap->start_ns = cap->last_tick = util_now_mono_ns();
 	poller_sample(&cap->pl, &cap->snap, cap->start_ns);
+	links_sample(&cap->links, cap->start_ns);
 	cap->base_packets = cap->snap.all.total.packets;
 	cap->prev_stats = cap->snap.all;
 	cap->snap.base = cap->snap.all.total;
 	packets_update(&cap->snap);
 	ctl->snap = &cap->snap;
-	ctl->ld = cap->ld;
-	ctl->ps = cap->ps;
+	ctl->links = &cap->links;
 	ctl->linktype = DLT_EN10MB;
-	snprintf(ctl->ifname, sizeof(ctl->ifname), "%s", ifname);
-	ctl->backend = cap->ld ? "xdp" : "pcap";
+	snprintf(ctl->ifname, sizeof(ctl->ifname), "%s",
+		 cap->links.any ? "any" : cap->snap.source.ifname);
+	ctl->backend = use_pcap ? "pcap" : "xdp";
 	ctl->state = WL_CTL_CAPTURING;
 	ctl->stop_req = false;
 	api_reset_events(ctl);
@@ -877,30 +866,24 @@ static enum capture_end capture_loop(struct wl_config *cfg, struct wl_ctl *ctl, 
 	while (!stop_requested) {
 		uint64_t now;
 
-		/* Both wait without the lock and count with it. */
-		if (cap->ps) {
-			ret = pcap_source_run(cap->ps, &cap->snap, cfg->count, TICK_MS);
-			if (ret < 0) {
-				err = ret;
-				break;
-			}
-		} else {
-			ret = loader_poll(cap->ld, TICK_MS);
-			if (ret < 0) {
-				log_error("cannot read packet records: %s", strerror(-ret));
-				err = ret;
-				break;
-			}
-			ret = 0;
+		/* Waits without the lock; the pcap path counts with it. */
+		ret = links_poll(&cap->links, cfg->count, TICK_MS);
+		if (ret < 0) {
+			err = ret;
+			break;
 		}
 		now = util_now_mono_ns();
 		/*
-		 * The flow table is read without the lock (it takes a while), changed with it. A
-		 * failed read is tried again a second later; the counters go on meanwhile.
+		 * The flow tables are read without the lock (it takes a while), changed with it. A
+		 * failed read is tried again a second later; the counters go on meanwhile. The
+		 * interfaces are looked at once a second too (attaching takes a while as well).
 		 */
-		if (cap->ld && now - cap->last_tick >= 1000000000ull &&
-		    (e = loader_harvest(cap->ld, &cap->talkers)))
-			log_error_ratelimited("cannot read the flow table: %s", strerror(-e));
+		if (now - cap->last_tick >= 1000000000ull) {
+			if ((e = links_harvest(&cap->links, &cap->talkers)))
+				log_error_ratelimited("cannot read the flow table: %s",
+						      strerror(-e));
+			links_watch(&cap->links, now);
+		}
 		ctl_lock(ctl);
 		if (hup_requested) {
 			hup_requested = 0;
@@ -912,29 +895,21 @@ static enum capture_end capture_loop(struct wl_config *cfg, struct wl_ctl *ctl, 
 			break;
 		}
 		if (cfg->count || now - cap->last_tick >= 1000000000ull || ret > 0) {
-			err = read_backend(cap->ld, cap->ps, &cap->snap);
+			err = links_read(&cap->links);
 			if (err) {
 				ctl_unlock(ctl);
 				break;
 			}
 		}
 		if (now - cap->last_tick >= 1000000000ull) {
-			char name[IF_NAMESIZE];
 			uint64_t real_s = util_now_real_ns() / 1000000000ull;
 
-			if (!if_indextoname(cap->ifindex, name)) {
-				ctl_unlock(ctl);
-				log_error("interface '%s' went away (deleted, or moved to another "
-					  "network namespace); stopping with the counts so far",
-					  cap->ifname);
-				err = -ENODEV;
-				break;
-			}
-			if (cap->ld)
+			if (!cap->links.use_pcap)
 				series_tick(&cap->snap, &cap->prev_stats, real_s);
 			if (cap->snap.an)
 				analysis_tick(cap->snap.an, util_now_real_ns());
 			poller_sample(&cap->pl, &cap->snap, now);
+			links_sample(&cap->links, now);
 			pcapw_flush(pk->writer);
 			packets_update(&cap->snap);
 			api_publish(ctl, real_s);
@@ -951,21 +926,22 @@ static enum capture_end capture_loop(struct wl_config *cfg, struct wl_ctl *ctl, 
 		if (cfg->duration > 0 && (double)(now - cap->start_ns) / 1e9 >= cfg->duration)
 			break;
 	}
-	if (err && err != -ENODEV)
+	if (err)
 		return CAPTURE_FAILED;
 
 	/* The last counts (the maps outlive the interface), then detach. */
-	if (cap->ld && (e = loader_harvest(cap->ld, &cap->talkers))) {
+	if ((e = links_harvest(&cap->links, &cap->talkers))) {
 		log_error("cannot read the flow table: %s", strerror(-e));
-		err = err ? err : e;
+		err = e;
 	}
 	ctl_lock(ctl);
-	if (read_backend(cap->ld, cap->ps, &cap->snap))
+	if (links_read(&cap->links))
 		err = err ? err : -EIO;
-	if (!err)
+	if (!err) {
 		poller_sample(&cap->pl, &cap->snap, util_now_mono_ns());
-	ctl->ld = NULL;
-	ctl->ps = NULL;
+		links_sample(&cap->links, util_now_mono_ns());
+	}
+	ctl->links = NULL;
 	ctl_unlock(ctl);
 	return err ? CAPTURE_FAILED : end;
 }
@@ -973,21 +949,16 @@ static enum capture_end capture_loop(struct wl_config *cfg, struct wl_ctl *ctl, 
 /* Detach (after capture_loop); the snapshot stays readable. */
 static void capture_finish(struct wl_ctl *ctl, struct capture *cap)
 {
-	signal_pcap = NULL;
-	if (cap->ld)
-		loader_poll(cap->ld, 0); /* the records still in the ring */
-	pcap_source_close(cap->ps);
-	loader_stop(cap->ld);
+	if (cap->opened)
+		links_close(&cap->links);
+	cap->opened = false;
 	ctl_lock(ctl);
-	ctl->ld = NULL;
-	ctl->ps = NULL;
-	if (cap->ld)
+	ctl->links = NULL;
+	if (!cap->links.use_pcap)
 		series_tick(&cap->snap, &cap->prev_stats, util_now_real_ns() / 1000000000ull);
 	if (cap->snap.ts && cap->snap.ts->last)
 		timeseries_advance(cap->snap.ts, cap->snap.ts->last + 1);
 	packets_update(&cap->snap);
-	cap->ld = NULL;
-	cap->ps = NULL;
 	ctl_unlock(ctl);
 }
 
@@ -995,7 +966,7 @@ static void capture_finish(struct wl_ctl *ctl, struct capture *cap)
  * Stopped through the API: serve the last counts until a start request (then true, with
  * its settings in *ifname and *backend) or a signal (false).
  */
-static bool wait_for_start(struct wl_ctl *ctl, char ifname[IF_NAMESIZE], enum wl_backend *backend)
+static bool wait_for_start(struct wl_ctl *ctl, char ifname[256], enum wl_backend *backend)
 {
 	while (!stop_requested) {
 		struct timespec ts = {0, TICK_MS * 1000000L};
@@ -1010,7 +981,7 @@ static bool wait_for_start(struct wl_ctl *ctl, char ifname[IF_NAMESIZE], enum wl
 		if (start) {
 			ctl->start_req = false;
 			ctl->state = WL_CTL_STARTING;
-			snprintf(ifname, IF_NAMESIZE, "%s", ctl->start_ifname);
+			snprintf(ifname, 256, "%s", ctl->start_ifname);
 			*backend = ctl->start_backend;
 			snprintf(ctl->filter_text, sizeof(ctl->filter_text), "%s",
 				 ctl->start_filter);
@@ -1027,7 +998,7 @@ static bool wait_for_start(struct wl_ctl *ctl, char ifname[IF_NAMESIZE], enum wl
 
 static int run_live(struct wl_config *cfg)
 {
-	char ifname[IF_NAMESIZE];
+	char ifname[256] = ""; /* "": the configured interfaces */
 	struct capture *caps, *cur, *next;
 	struct http_server *http = NULL;
 	enum wl_backend backend = cfg->backend;
@@ -1036,19 +1007,6 @@ static int run_live(struct wl_config *cfg)
 	struct wl_ctl ctl;
 	int ret = 0, err;
 
-	if (cfg->ifname) {
-		snprintf(ifname, sizeof(ifname), "%s", cfg->ifname);
-	} else if (iface_default_route(ifname)) {
-		log_error("no default route to pick an interface from: name one with -i (list "
-			  "them with wirelens -D)");
-		return EXIT_RUNTIME;
-	}
-	{
-		unsigned int ifindex;
-
-		if (iface_lookup(ifname, &ifindex))
-			return EXIT_RUNTIME;
-	}
 	caps = calloc(2, sizeof(*caps));
 	if (!caps || ctl_init(&ctl, cfg)) {
 		log_error("out of memory");
@@ -1058,7 +1016,6 @@ static int run_live(struct wl_config *cfg)
 	cur = &caps[0];
 	next = &caps[1];
 	snprintf(ctl.filter_text, sizeof(ctl.filter_text), "%s", cfg->filter ? cfg->filter : "");
-	snprintf(ctl.ifname, sizeof(ctl.ifname), "%s", ifname);
 
 	/* Signals first, so that a SIGTERM during setup still runs the teardown below. */
 	setup_signals();
@@ -1108,7 +1065,7 @@ static int run_live(struct wl_config *cfg)
 		ctl_answer(&ctl, 200, NULL);
 		ctl_unlock(&ctl);
 		log_info("capture on '%s' stopped through the API; the counts stay readable",
-			 cur->ifname);
+			 ctl.ifname);
 		while (wait_for_start(&ctl, ifname, &backend)) {
 			err = capture_start(cfg, &ctl, next, &pk, ifname, backend);
 			ctl_lock(&ctl);

@@ -159,6 +159,45 @@ static void metrics_analysis(FILE *f, const struct wl_snapshot *s, const char *i
 		       U64(scan_active(&an->scan, t)));
 }
 
+/* Each interface of a live capture on its own (the families above are their sum). */
+static void metrics_ifaces(FILE *f, const struct wl_snapshot *s)
+{
+	static const char *const help[] = {
+		"Frames matching the capture filter, on one interface.",
+		"Bytes (whole frames) matching the capture filter, on one interface.",
+	};
+	static const char *const names[] = {"wirelens_interface_packets_total",
+					    "wirelens_interface_bytes_total"};
+
+	if (!s->n_ifaces)
+		return;
+	for (int which = 0; which < 2; which++) {
+		family(f, names[which], "counter", help[which]);
+		for (unsigned int i = 0; i < s->n_ifaces; i++)
+			for (int d = WL_DIR_IN; d < WL_DIR_NONE; d++)
+				sample(f, names[which], s->ifaces[i].name, wl_dir_names[d], NULL,
+				       NULL,
+				       U64(which ? s->ifaces[i].dir[d].bytes
+						 : s->ifaces[i].dir[d].packets));
+	}
+	family(f, "wirelens_interface_up", "gauge",
+	       "1 while the interface is attached and up; 0 while down or gone (deleted).");
+	for (unsigned int i = 0; i < s->n_ifaces; i++)
+		sample(f, "wirelens_interface_up", s->ifaces[i].name, NULL, NULL, NULL,
+		       !strcmp(s->ifaces[i].state, "up"));
+	family(f, "wirelens_interface_attached", "gauge",
+	       "1 while the sensor is attached to the interface; 0 after it was deleted.");
+	for (unsigned int i = 0; i < s->n_ifaces; i++)
+		sample(f, "wirelens_interface_attached", s->ifaces[i].name, NULL, NULL, NULL,
+		       strcmp(s->ifaces[i].state, "gone") != 0);
+	family(f, "wirelens_interface_attaches_total", "counter",
+	       "Times the sensor attached to the interface: 1, plus one per return after a "
+	       "deletion.");
+	for (unsigned int i = 0; i < s->n_ifaces; i++)
+		sample(f, "wirelens_interface_attaches_total", s->ifaces[i].name, NULL, NULL, NULL,
+		       U64(s->ifaces[i].attaches));
+}
+
 int metrics_write(FILE *f, const struct wl_ctl *c)
 {
 	const struct wl_snapshot *s = c->snap;
@@ -174,7 +213,10 @@ int metrics_write(FILE *f, const struct wl_ctl *c)
 	if (!s)
 		return ferror(f) ? -EIO : 0;
 
-	iface = s->source.kind == WL_SOURCE_FILE ? "file" : s->source.ifname;
+	/* A capture's series carry its interfaces as -i named them ("any", or "eth0,eth1"). */
+	iface = s->source.kind == WL_SOURCE_FILE ? "file"
+		: c->ifname[0]			 ? c->ifname
+						 : s->source.ifname;
 	d0 = s->source.kind == WL_SOURCE_FILE ? WL_DIR_NONE : WL_DIR_IN;
 	d1 = s->source.kind == WL_SOURCE_FILE ? WL_DIR_MAX : WL_DIR_NONE;
 
@@ -211,6 +253,7 @@ int metrics_write(FILE *f, const struct wl_ctl *c)
 			sample(f, per_dir[i].name, iface, wl_dir_names[d], NULL, NULL,
 			       U64(*(const __u64 *)((const char *)&s->dir[d] + per_dir[i].off)));
 	}
+	metrics_ifaces(f, s);
 	partition(f, s, iface, d0, d1, "l3", offsetof(struct wl_stats, l3), wl_l3_names, WL_L3_MAX);
 	partition(f, s, iface, d0, d1, "l4", offsetof(struct wl_stats, l4), wl_l4_names, WL_L4_MAX);
 	partition(f, s, iface, d0, d1, "app", offsetof(struct wl_stats, app), wl_app_names,

@@ -510,23 +510,26 @@ static int pcap_source_dispatch(struct pcap_source *ps, const struct pollfd *pfd
 			return PCAP_SOURCE_STOPPED;
 		}
 		if (n < 0) {
-			if (!if_nametoindex(ps->ifname)) {
-				log_error("interface '%s' went away (deleted, or moved to another "
-					  "network namespace); stopping with the counts so far",
-					  ps->ifname);
+			/* Gone: the caller says so (and waits for it to come back). */
+			if (!if_nametoindex(ps->ifname))
 				return -ENODEV;
-			}
 			log_error("capture on '%s' failed: %s", ps->ifname,
 				  pcap_geterr(ps->h[i].p));
 			return -EIO;
 		}
-		if (pfd[i].revents & (POLLERR | POLLHUP | POLLNVAL)) {
-			log_error("capture on '%s' failed: the interface went away or down",
-				  ps->ifname);
+		if (pfd[i].revents & (POLLERR | POLLHUP | POLLNVAL))
 			return -ENODEV;
-		}
 	}
 	return ps->stop ? PCAP_SOURCE_STOPPED : 0;
+}
+
+int pcap_source_fds(const struct pcap_source *ps, int fds[2])
+{
+	int n = 0;
+
+	for (int i = 0; ps->live && i < ps->nh; i++)
+		fds[n++] = ps->h[i].fd;
+	return n;
 }
 
 int pcap_source_run(struct pcap_source *ps, struct wl_snapshot *snap, uint64_t limit,

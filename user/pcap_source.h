@@ -29,10 +29,14 @@ int pcap_source_open_file(const char *path, struct pcap_source **out);
  * Count packets into snap until `timeout_ms` passes (live), the file ends, `limit` packets
  * (0: none) have been counted in total, or pcap_source_break(). Returns a PCAP_SOURCE_*
  * value, 0 when the live timeout passed, or a negative errno after printing one line (a
- * corrupt file: the packets before the damage stay counted in snap).
+ * corrupt file: the packets before the damage stay counted in snap); -ENODEV, without a line,
+ * when the live interface went away.
  */
 int pcap_source_run(struct pcap_source *ps, struct wl_snapshot *snap, uint64_t limit,
 		    int timeout_ms);
+
+/* A live capture's fds to poll(2) (one per direction); returns how many (0: a file). */
+int pcap_source_fds(const struct pcap_source *ps, int fds[2]);
 
 /* Kernel drop counters of a live capture into snap->drops. */
 void pcap_source_drops(struct pcap_source *ps, struct wl_snapshot *snap);

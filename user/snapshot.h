@@ -22,7 +22,7 @@ struct wl_source {
 	enum wl_source_kind kind;
 	const char *backend;	    /* "xdp" or "pcap" */
 	const char *backend_reason; /* why auto chose this backend; NULL if requested */
-	char ifname[32];
+	char ifname[256];	    /* live: the interfaces, comma-separated */
 	unsigned int ifindex;
 	const char *xdp_mode;	  /* "native" or "generic" (xdp backend) */
 	bool tc_attached;	  /* TC egress program attached (xdp backend) */
@@ -64,6 +64,21 @@ struct wl_rates {
 	double peak_pps, peak_bps; /* highest interval */
 };
 
+/* One interface of a live capture: its own totals next to the capture's sum. */
+struct wl_iface {
+	char name[16];
+	unsigned int ifindex; /* 0 while gone */
+	const char *state;    /* "up", "down" (attached, nothing to count) or "gone" */
+	const char *backend;  /* "xdp" or "pcap" */
+	const char *xdp_mode; /* xdp: "native" or "generic" */
+	struct wl_counter dir[WL_DIR_MAX];
+	struct wl_drops drops;
+	uint64_t samples_lost;
+	double pps, bps;     /* over the last second */
+	uint64_t attaches;   /* 1, plus one per return after a deletion */
+	uint64_t changed_ns; /* wall clock of the last change of state */
+};
+
 struct wl_snapshot {
 	struct wl_stats dir[WL_DIR_MAX]; /* cumulative, per direction */
 	struct wl_stats all;		 /* sum of the directions */
@@ -81,8 +96,10 @@ struct wl_snapshot {
 	unsigned int top;			      /* entries per talkers list in the JSON */
 	const char *filter_expr;		      /* capture filter; NULL: none */
 	struct wl_samples_info samples;
-	struct packets *packets; /* recent packet records (NULL: none kept) */
-	struct analysis *an;	 /* RTTs, TCP health, anomalies (NULL: not tracked) */
+	struct packets *packets;       /* recent packet records (NULL: none kept) */
+	struct analysis *an;	       /* RTTs, TCP health, anomalies (NULL: not tracked) */
+	const struct wl_iface *ifaces; /* live: each interface (NULL: a file) */
+	unsigned int n_ifaces;
 };
 
 /* Add src into dst, field by field. */

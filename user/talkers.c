@@ -16,9 +16,15 @@
 
 #include "util.h"
 
+/* A kernel flow: its key in the table of one interface's programs. */
+struct seen_key {
+	struct wl_flow_key flow;
+	uint32_t link;
+};
+
 /* Last kernel values of one kernel flow, to turn monotonic counters into deltas. */
 struct seen_entry {
-	struct wl_flow_key key;
+	struct seen_key key;
 	struct wl_flow_val val;
 	uint64_t generation;
 	bool hooked; /* quiet_hook returned true for this flow */
@@ -39,7 +45,7 @@ int talkers_init(struct talkers *t, size_t max_flows, size_t max_hosts, size_t m
 		err = table_init(&t->pairs, sizeof(struct pair_key), sizeof(struct pair_entry),
 				 max_pairs);
 	if (!err && kernel_flows)
-		err = table_init(&t->seen, sizeof(struct wl_flow_key), sizeof(struct seen_entry),
+		err = table_init(&t->seen, sizeof(struct seen_key), sizeof(struct seen_entry),
 				 kernel_flows);
 	if (err)
 		talkers_free(t);
@@ -282,16 +288,20 @@ static void health_delta(struct tcp_health *h, const struct wl_conn *now,
 	h->rst = (uint32_t)(now->rst[i] - before->rst[i]);
 }
 
-static void talkers_harvest_one(struct talkers *t, const struct wl_flow_key *k,
+static void talkers_harvest_one(struct talkers *t, const struct wl_flow_key *k, uint32_t link,
 				const struct wl_flow_val *v, int64_t mono_to_real)
 {
 	struct wl_flow_val zero = {0};
 	const struct wl_flow_val *prev = &zero;
 	struct seen_entry *s;
 	struct flow_delta d;
+	struct seen_key sk;
 	bool created;
 
-	s = table_upsert(&t->seen, k, &created);
+	memset(&sk, 0, sizeof(sk));
+	sk.flow = *k;
+	sk.link = link;
+	s = table_upsert(&t->seen, &sk, &created);
 	/* A kernel entry with smaller counters is a new flow after an eviction: start over. */
 	if (s && !created && v->ab.packets >= s->val.ab.packets &&
 	    v->ba.packets >= s->val.ba.packets && v->first_ns == s->val.first_ns)
@@ -324,15 +334,26 @@ static void talkers_harvest_one(struct talkers *t, const struct wl_flow_key *k,
 		talkers_account(t, k, &d);
 }
 
+struct stale_ctx {
+	uint64_t generation;
+	uint32_t link;
+};
+
+/* An entry of the harvested link that this harvest did not see: gone from the kernel table. */
 static bool seen_is_stale(void *entry, void *ctx)
 {
-	return ((struct seen_entry *)entry)->generation != *(uint64_t *)ctx;
+	const struct seen_entry *s = entry;
+	const struct stale_ctx *x = ctx;
+
+	return s->key.link == x->link && s->generation != x->generation;
 }
 
 #define HARVEST_BATCH 1024
 
-int talkers_harvest(struct talkers *t, int map_fd, int64_t mono_to_real, pthread_mutex_t *lock)
+int talkers_harvest(struct talkers *t, int map_fd, uint32_t link, int64_t mono_to_real,
+		    pthread_mutex_t *lock)
 {
+	struct stale_ctx stale;
 	struct wl_flow_key *keys;
 	struct wl_flow_val *vals;
 	__u8 batch[sizeof(struct wl_flow_key)];
@@ -362,7 +383,7 @@ int talkers_harvest(struct talkers *t, int map_fd, int64_t mono_to_real, pthread
 		if (lock)
 			pthread_mutex_lock(lock);
 		for (__u32 i = 0; i < count; i++)
-			talkers_harvest_one(t, &keys[i], &vals[i], mono_to_real);
+			talkers_harvest_one(t, &keys[i], link, &vals[i], mono_to_real);
 		if (lock)
 			pthread_mutex_unlock(lock);
 		n_total += count;
@@ -378,8 +399,13 @@ int talkers_harvest(struct talkers *t, int map_fd, int64_t mono_to_real, pthread
 		return err;
 	if (lock)
 		pthread_mutex_lock(lock);
-	table_remove_if(&t->seen, seen_is_stale, &t->generation);
-	t->kernel_flows = n_total;
+	stale.generation = t->generation;
+	stale.link = link;
+	table_remove_if(&t->seen, seen_is_stale, &stale);
+	if (link < TALKERS_LINKS_MAX) {
+		t->kernel_flows += n_total - t->link_flows[link];
+		t->link_flows[link] = n_total;
+	}
 	t->harvests++;
 	if (lock)
 		pthread_mutex_unlock(lock);

@@ -15,6 +15,7 @@
 #define TALKERS_MAX_FLOWS 65536
 #define TALKERS_MAX_HOSTS 16384
 #define TALKERS_MAX_PAIRS 32768
+#define TALKERS_LINKS_MAX 64 /* interfaces whose kernel tables are harvested */
 
 /* TCP health of what one side sent (bpf/conn.h). */
 struct tcp_health {
@@ -91,11 +92,12 @@ struct talkers {
 	struct table flows, hosts, pairs;
 	struct talkers_other flows_other, hosts_other, pairs_other;
 	struct wl_counter attributed; /* frames and bytes accounted to flows */
-	/* Kernel harvest state: the last values read per kernel flow. */
+	/* Kernel harvest state: the last values read per kernel flow, of each link's table. */
 	struct table seen;
 	uint64_t generation;
 	uint64_t harvests;
-	uint64_t kernel_flows; /* entries in the kernel table at the last harvest */
+	uint64_t kernel_flows; /* entries in the kernel tables at their last harvests */
+	uint64_t link_flows[TALKERS_LINKS_MAX];
 	/*
 	 * Called for each kernel flow at each harvest until it returns true (once per flow):
 	 * the connection analysis' look at flows that went quiet. NULL: none.
@@ -116,11 +118,13 @@ void tcp_health_add(struct tcp_health *dst, const struct tcp_health *src);
 bool tcp_health_any(const struct tcp_health *h);
 
 /*
- * Read the kernel flow table (map_fd) and account what changed since the last harvest.
- * mono_to_real converts the kernel's CLOCK_MONOTONIC stamps to wall clock. With lock, the
- * kernel table is read without it and t changed with it held. Returns 0 or -errno.
+ * Read the kernel flow table (map_fd) of the programs on one interface (link: its number, below
+ * TALKERS_LINKS_MAX, the same across reattachments) and account what changed since the last
+ * harvest of that link. mono_to_real converts the kernel's CLOCK_MONOTONIC stamps to wall clock.
+ * With lock, the kernel table is read without it and t changed with it held. Returns 0 or -errno.
  */
-int talkers_harvest(struct talkers *t, int map_fd, int64_t mono_to_real, pthread_mutex_t *lock);
+int talkers_harvest(struct talkers *t, int map_fd, uint32_t link, int64_t mono_to_real,
+		    pthread_mutex_t *lock);
 
 enum talkers_sort {
 	TALKERS_BY_BYTES = 0,

@@ -25,6 +25,7 @@ cleanup_all() {
 	ip netns del "$NSA" 2>/dev/null
 	ip netns del "$NSB" 2>/dev/null
 	ip netns del "$NSM" 2>/dev/null
+	ip netns del "${RUN}C" 2>/dev/null
 	ip link del "$VA" 2>/dev/null
 	rm -rf "$PIN_BASE"* 2>/dev/null
 	rm -rf "$TMPD"
