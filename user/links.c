@@ -231,7 +231,13 @@ int links_open(struct links *ls, const struct wl_config *cfg, const char *fallba
 	const char *root = cfg->pin_path ? cfg->pin_path : WL_PIN_ROOT;
 	int err;
 
+	/* (The callbacks are set before: interfaces attached here deliver to them.) */
+	loader_sample_fn fn = ls->sample_fn;
+	loader_event_fn efn = ls->event_fn;
+	void *ctx = ls->sample_ctx, *ectx = ls->event_ctx;
+
 	memset(ls, 0, sizeof(*ls));
+	links_set_callbacks(ls, fn, ctx, efn, ectx);
 	ls->cfg = cfg;
 	if (filter)
 		ls->filter = *filter;

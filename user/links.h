@@ -75,7 +75,7 @@ struct links {
 int links_open(struct links *ls, const struct wl_config *cfg, const char *fallback, bool use_pcap,
 	       const struct wl_filter_prog *filter, struct wl_snapshot *snap);
 
-/* Records and events go to these (xdp), from links_open() on. */
+/* Records and events go to these (xdp): set before links_open(), which keeps them. */
 void links_set_callbacks(struct links *ls, loader_sample_fn fn, void *ctx, loader_event_fn efn,
 			 void *ectx);
 

@@ -110,31 +110,58 @@ void *table_find(const struct table *t, const void *key)
 	return found ? t->slots + i * t->entry_size : NULL;
 }
 
-/* Move every entry into a table of n slots. Returns 0 or -ENOMEM (the table is unchanged). */
+/*
+ * Grow to n slots in place: realloc (large arrays grow by remapping, not copying, so the old
+ * and the new never both take memory), then every entry moves to its place in the larger
+ * table. Slots: 0 empty, 1 placed, 2 still at its old place. An entry goes to the first slot
+ * from its new home that is not placed: an empty one, or one whose unplaced entry it swaps
+ * with (that one is handled next, from the same slot). A placed entry never moves again, so
+ * every probe run stays unbroken. Returns 0 or -ENOMEM (the table is unchanged).
+ */
 static int table_resize(struct table *t, size_t n)
 {
-	struct table old = *t;
-	size_t pos = 0;
-	void *e;
+	size_t old = t->nslots;
+	uint8_t *used, *slots, *tmp;
 
-	t->used = calloc(n, 1);
-	t->slots = calloc(n, t->entry_size);
-	if (!t->used || !t->slots) {
-		free(t->used);
-		free(t->slots);
-		*t = old;
+	tmp = malloc(t->entry_size);
+	used = tmp ? realloc(t->used, n) : NULL;
+	if (!used) {
+		free(tmp);
 		return -ENOMEM;
 	}
-	t->nslots = n;
-	while ((e = table_next(&old, &pos))) {
-		bool found;
-		size_t i = table_slot(t, e, &found);
-
-		t->used[i] = 1;
-		memcpy(t->slots + i * t->entry_size, e, t->entry_size);
+	t->used = used;
+	slots = realloc(t->slots, n * t->entry_size);
+	if (!slots) {
+		free(tmp);
+		return -ENOMEM; /* (t->used is larger than needed: harmless) */
 	}
-	free(old.used);
-	free(old.slots);
+	t->slots = slots;
+	memset(used + old, 0, n - old);
+	for (size_t i = 0; i < old; i++)
+		used[i] = used[i] ? 2 : 0;
+	t->nslots = n;
+	for (size_t i = 0; i < n; i++) {
+		while (used[i] == 2) {
+			uint8_t *e = slots + i * t->entry_size;
+			size_t j = table_home(t, table_hash(t, e));
+
+			while (used[j] == 1)
+				j = table_step(t, j);
+			if (j == i) {
+				used[i] = 1;
+			} else if (!used[j]) {
+				memcpy(slots + j * t->entry_size, e, t->entry_size);
+				used[j] = 1;
+				used[i] = 0;
+			} else {
+				memcpy(tmp, slots + j * t->entry_size, t->entry_size);
+				memcpy(slots + j * t->entry_size, e, t->entry_size);
+				memcpy(e, tmp, t->entry_size);
+				used[j] = 1;
+			}
+		}
+	}
+	free(tmp);
 	return 0;
 }
 
