@@ -372,12 +372,15 @@ WL_INLINE void wl_conn_tcp(struct wl_conn *c, struct wl_conn_out *o, const struc
 WL_INLINE void wl_conn_icmp(struct wl_conn *c, struct wl_conn_out *o, const struct wl_pkt *p,
 			    const __u8 *l4, __u32 avail, int d, __u64 now)
 {
-	__u8 type = l4[0], code = l4[1];
 	int v6 = p->l4 == WL_L4_ICMPV6, o_side = !d;
+	__u8 type, code;
 	__u32 idseq;
 
+	/* (Nothing read before this: a frame cut inside the ICMP header has fewer bytes.) */
 	if (avail < 8)
 		return;
+	type = l4[0];
+	code = l4[1];
 	idseq = wl_get32(l4 + 4);
 	if ((!v6 && type == 8) || (v6 && type == 128)) {
 		/*

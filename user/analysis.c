@@ -31,10 +31,6 @@ int analysis_init(struct analysis *an, const struct scan_cfg *cfg)
 	if (!err)
 		err = table_init(&an->conns, sizeof(struct wl_flow_key), sizeof(struct conn_entry),
 				 CONNS_MAX);
-	if (!err) {
-		an->udp_wait = calloc(UDP_WAIT_MAX, sizeof(*an->udp_wait));
-		err = an->udp_wait ? 0 : -ENOMEM;
-	}
 	if (err)
 		analysis_free(an);
 	return err;
@@ -80,6 +76,11 @@ static void udp_wait_add(struct analysis *an, const struct wl_flow_key *k, uint6
 {
 	struct udp_wait *w;
 
+	/* The ring is made on first use: most captures never have an unanswered datagram. */
+	if (!an->udp_wait && !(an->udp_wait = calloc(UDP_WAIT_MAX, sizeof(*an->udp_wait)))) {
+		an->udp_wait_dropped++;
+		return;
+	}
 	if (an->udp_len == UDP_WAIT_MAX) {
 		an->udp_head = (an->udp_head + 1) % UDP_WAIT_MAX;
 		an->udp_len--;

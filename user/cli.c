@@ -415,8 +415,8 @@ static int opt_help(struct wl_config *cfg, const char *opt, const char *arg)
 
 static const struct cli_option cli_options[] = {
 	{"interface", 'i', "IFACE",
-	 "capture live on IFACE; repeat it or separate names with commas for several, 'any' for "
-	 "every interface that is up (default: the default-route interface)",
+	 "capture live on IFACE (default: the default-route one); several: repeat or use commas; "
+	 "any: all that are up",
 	 opt_interface},
 	{"read", 'r', "FILE", "analyse a pcap or pcapng file instead of capturing live", opt_read},
 	{"count", 'c', "N", "stop after N packets", opt_count},

@@ -99,6 +99,8 @@ struct http_server {
 	const char *const *allow_hosts;
 	unsigned int n_allow;
 	char listen_desc[INET6_ADDRSTRLEN + 16];
+	int fd;		    /* bound and listening, before serve */
+	unsigned int flags; /* for MHD_start_daemon */
 };
 
 /* Per request: the body as it arrives, and the wait of a control request. */
@@ -609,7 +611,7 @@ static unsigned int http_threads(void)
 	return n < 1 ? 1 : n > HTTP_MAX_THREADS ? HTTP_MAX_THREADS : (unsigned int)n;
 }
 
-int http_start(const struct wl_config *cfg, struct wl_ctl *ctl, struct http_server **out)
+int http_bind(const struct wl_config *cfg, struct wl_ctl *ctl, struct http_server **out)
 {
 	const char *where = cfg->listen ? cfg->listen : WL_LISTEN_DEFAULT;
 	struct sockaddr_storage ss;
@@ -675,27 +677,8 @@ int http_start(const struct wl_config *cfg, struct wl_ctl *ctl, struct http_serv
 			close(fd);
 		goto fail;
 	}
-	s->d = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, fd,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_CONNECTIONS,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_CONNECTIONS_PER_IP,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_TIMEOUT_S,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
-		MHD_OPTION_THREAD_POOL_SIZE, http_threads(), MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-		MHD_OPTION_HTTPS_MEM_CERT, s->tls ? s->cert : NULL, MHD_OPTION_HTTPS_MEM_KEY,
-		s->tls ? s->key : NULL, MHD_OPTION_END);
-	if (!s->d) {
-		close(fd);
-		log_error("cannot start the web server on %s%s", where,
-			  s->tls ? " (is the TLS certificate/key pair valid PEM?)" : "");
-		goto fail;
-	}
-	ctl->listen_desc = s->listen_desc;
-	ctl->tls = s->tls;
-	ctl->auth = s->auth;
-	log_info("dashboard on %s://%s/%s", s->tls ? "https" : "http", where,
-		 s->auth ? " (API token required)" : "");
+	s->fd = fd;
+	s->flags = flags;
 	*out = s;
 	return 0;
 fail:
@@ -705,10 +688,54 @@ fail:
 	return -EINVAL;
 }
 
+int http_serve(struct http_server *s)
+{
+	s->d = MHD_start_daemon(
+		s->flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, s->fd,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_CONNECTIONS,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_CONNECTIONS_PER_IP,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_TIMEOUT_S,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
+		MHD_OPTION_THREAD_POOL_SIZE, http_threads(), MHD_OPTION_NOTIFY_COMPLETED,
+		on_completed, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+		MHD_OPTION_HTTPS_MEM_CERT, s->tls ? s->cert : NULL, MHD_OPTION_HTTPS_MEM_KEY,
+		s->tls ? s->key : NULL, MHD_OPTION_END);
+	if (!s->d) {
+		log_error("cannot start the web server on %s%s", s->listen_desc,
+			  s->tls ? " (is the TLS certificate/key pair valid PEM?)" : "");
+		return -EINVAL;
+	}
+	s->fd = -1; /* the daemon's now */
+	s->ctl->listen_desc = s->listen_desc;
+	s->ctl->tls = s->tls;
+	s->ctl->auth = s->auth;
+	log_info("dashboard on %s://%s/%s", s->tls ? "https" : "http", s->listen_desc,
+		 s->auth ? " (API token required)" : "");
+	return 0;
+}
+
+int http_start(const struct wl_config *cfg, struct wl_ctl *ctl, struct http_server **out)
+{
+	int err = http_bind(cfg, ctl, out);
+
+	if (!err && (err = http_serve(*out))) {
+		http_stop(*out);
+		*out = NULL;
+	}
+	return err;
+}
+
 void http_stop(struct http_server *s)
 {
 	if (!s)
 		return;
+	if (!s->d) { /* bound, never served */
+		close(s->fd);
+		free(s->cert);
+		free(s->key);
+		free(s);
+		return;
+	}
 	sse_close(s->ctl->hub);
 	/* Control requests still parked get an answer before the server goes. */
 	ctl_lock(s->ctl);

@@ -28,6 +28,14 @@ struct http_server;
  */
 int http_start(const struct wl_config *cfg, struct wl_ctl *ctl, struct http_server **out);
 
+/*
+ * http_start() in two steps, so that privileges can go in between: http_bind() reads the
+ * token and TLS files and binds the address (a port below 1024 needs privileges); http_serve()
+ * starts the server's threads. A failed http_serve() leaves s to http_stop().
+ */
+int http_bind(const struct wl_config *cfg, struct wl_ctl *ctl, struct http_server **out);
+int http_serve(struct http_server *s);
+
 /* End the event streams and stop serving. */
 void http_stop(struct http_server *s);
 

@@ -26,6 +26,7 @@
 #include "pcapw.h"
 #include "pcap_source.h"
 #include "poller.h"
+#include "privs.h"
 #include "recorder.h"
 #include "report.h"
 #include "sse.h"
@@ -1033,9 +1034,21 @@ static int run_live(struct wl_config *cfg)
 	}
 	/* Attach first: a second wirelens is refused for its pins or interface, not its port. */
 	err = capture_start(cfg, &ctl, cur, &pk, ifname, backend);
-	if (!err && !cfg->no_web && http_start(cfg, &ctl, &http)) {
-		capture_finish(&ctl, cur);
+	if (!err && !cfg->no_web && http_bind(cfg, &ctl, &http))
 		err = -EINVAL;
+	/*
+	 * Attached, files open, port bound: from here on the daemon needs only what attaching
+	 * again takes (an interface that returns, a capture started through the API).
+	 */
+	if (!err && privs_drop(NULL))
+		err = -EPERM;
+	if (!err && http && http_serve(http))
+		err = -EINVAL;
+	if (err) {
+		http_stop(http);
+		http = NULL;
+		if (cur->opened)
+			capture_finish(&ctl, cur);
 	}
 	if (!err && http) {
 		ctl_lock(&ctl);

@@ -218,3 +218,31 @@ test_bad_iface_lists() {
 	[ "$rc" = 1 ] && [ "$(grep -c . "$TMPD/e4")" = 1 ] && grep -q "${RUN}nosuch" "$TMPD/e4" ||
 		fail "missing interface: status $rc: $(cat "$TMPD/e4")" || return
 }
+
+# Once attached, the daemon keeps only what attaching again takes: CAP_BPF, CAP_PERFMON,
+# CAP_NET_ADMIN and CAP_NET_RAW (bits 39, 38, 12, 13), in its effective, permitted and bounding
+# sets (its web server threads too), with no_new_privs; and still attaches again
+# (test_iface_recreated_xdp) and starts captures through the API (test_web_control).
+test_privileges_dropped() {
+	local want=000000c000003000 t
+	need_net || return
+	net_up || fail "cannot create namespaces" || return
+	daemon_start d --backend xdp --pin-path "$PIN_BASE-pv" --json --listen 127.0.0.1:8080 ||
+		fail "daemon did not start: $(cat "$TMPD/d.err")" || return
+	wait_log "dashboard on" || fail "no web server: $(cat "$TMPD/d.err")" || return
+	grep -q "dropped privileges: keeping cap_bpf,cap_perfmon,cap_net_admin,cap_net_raw" \
+		"$TMPD/d.err" || fail "no line about privileges: $(cat "$TMPD/d.err")" || return
+	for t in /proc/"$DPID"/task/*; do
+		[ "$(awk '/^CapEff/ {print $2}' "$t/status")" = $want ] &&
+			[ "$(awk '/^CapPrm/ {print $2}' "$t/status")" = $want ] &&
+			[ "$(awk '/^CapBnd/ {print $2}' "$t/status")" = $want ] &&
+			[ "$(awk '/^NoNewPrivs/ {print $2}' "$t/status")" = 1 ] ||
+			fail "thread $(basename "$t"): $(grep -E '^(Cap|NoNew)' "$t/status" | tr '\n' ' ')" ||
+			return
+	done
+	[ "$(ls /proc/"$DPID"/task | wc -l)" -gt 1 ] || fail "no web server threads to check" || return
+	"${IN_A[@]}" curl -sf http://127.0.0.1:8080/api/v1/stats >/dev/null || fail "API not answering" || return
+	daemon_stop
+	[ "$DRC" = 0 ] || fail "exit status $DRC: $(cat "$TMPD/d.err")" || return
+	net_down
+}

@@ -33,6 +33,7 @@
 #include "cli.h"
 #include "config.h"
 #include "ctl.h"
+#include "links.h"
 #include "log.h"
 #include "packets.h"
 #include "pcap_source.h"
@@ -46,6 +47,11 @@
 #endif
 
 #define FIELDS 13
+/*
+ * Packet records kept from the capture: fewer than it has, so that the ring has wrapped, and
+ * few enough that no answer renders more than a few KB.
+ */
+#define HTTP_RECORDS 32
 
 static struct wl_config cfg;
 static struct wl_ctl ctl;
@@ -53,6 +59,7 @@ static struct wl_snapshot snap;
 static struct talkers talkers;
 static struct packets pk;
 static struct pcap_source *ps;
+static struct links links; /* a capture without interfaces: filter changes reach none */
 static int memfd = -1;
 static char memfd_path[64];
 static bool verbose;
@@ -75,7 +82,7 @@ static void snapshot_setup(const char *path)
 	snap.ts = timeseries_new(3.0);
 	snap.an = calloc(1, sizeof(*snap.an));
 	fuzz_check(snap.ts && snap.an && !analysis_init(snap.an, &sc));
-	fuzz_check(!packets_init(&pk, 1000, WL_SNAPLEN_DEFAULT, pcap_source_linktype(ps)));
+	fuzz_check(!packets_init(&pk, HTTP_RECORDS, WL_SNAPLEN_DEFAULT, pcap_source_linktype(ps)));
 	snap.packets = &pk;
 	pk.talkers = &talkers;
 	pcap_source_set_sampling(ps, 1, 0, WL_SNAPLEN_DEFAULT);
@@ -104,7 +111,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (!verbose)
 		log_set_level(-1);
 	fuzz_check(!ctl_init(&ctl, &cfg));
-	snapshot_setup(pcap ? pcap : WL_SRCDIR "/tests/golden/bulk500.pcap");
+	snapshot_setup(pcap ? pcap : WL_SRCDIR "/tests/golden/catalog.pcap");
 	ctl.backend = "pcap";
 	ctl.linktype = pcap_source_linktype(ps);
 	snprintf(ctl.ifname, sizeof(ctl.ifname), "lo");
@@ -213,7 +220,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Every input starts from the same state. */
 	ctl.state = states[(uint8_t)copy[0] % 4];
 	ctl.snap = ctl.state == WL_CTL_STARTING ? NULL : &snap;
-	ctl.ps = ctl.state == WL_CTL_CAPTURING ? ps : NULL;
+	ctl.links = ctl.state == WL_CTL_CAPTURING ? &links : NULL;
 	ctl.filter_text[0] = 0;
 	snap.filter_expr = NULL;
 
