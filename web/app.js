@@ -1684,6 +1684,133 @@ if (typeof document !== 'undefined') (function () {
     badge.hidden = !known;
   }
 
+  /* ---------- interfaces ---------- */
+
+  const IFACE_STATES = {
+    up: 'capturing on it',
+    down: 'the link is down: nothing to capture until it comes back up',
+    gone: 'the interface was deleted: counting resumes if it is created again',
+  };
+  // Per-interface loss counters: short label and what it means (as in the self-loss panel).
+  const IFACE_DROPS = [
+    ['samples_lost', 'ring buffer', 'packet records lost because the BPF ring buffer was full (the packets were counted)'],
+    ['pcap_kernel', 'pcap kernel', 'frames dropped because libpcap\'s capture buffer was full (missing from every count)'],
+    ['pcap_ifdrop', 'interface', 'frames the interface or its driver dropped before capture'],
+    ['flow_insert_failed', 'flow table', 'frames in no flow because the kernel flow table was full'],
+  ];
+
+  /** The capture's interfaces, or null when there are none to show (a file, an older daemon). */
+  function captureInterfaces() {
+    const st = S.stats || {};
+    if (get(st, 'source.kind') === 'file' || !Array.isArray(st.interfaces)) return null;
+    const list = st.interfaces.filter((f) => f && typeof f === 'object');
+    return list.length ? list : null;
+  }
+
+  /** Fills one row; rows are kept across updates so focus and hover survive the per-second refresh. */
+  function fillInterfaceRow(tr, f) {
+    const name = String(f.name === undefined || f.name === null ? '?' : f.name);
+    const state = typeof f.state === 'string' ? f.state : '';
+    const c = tr.cells;
+    tr.dataset.iface = name;
+    tr.dataset.state = state;
+    tr.classList.toggle('idle', state !== 'up');
+
+    setText(c[0], name);
+    if (f.ifindex !== undefined && f.ifindex !== null) c[0].title = 'ifindex ' + f.ifindex;
+    else c[0].removeAttribute('title');
+
+    const badge = c[1].querySelector('.iface-state');
+    badge.dataset.state = state;
+    badge.textContent = state || '?';
+    const since = f.changed ? ' since ' + fmtLocalTime(f.changed) : '';
+    badge.title = (state || 'state unknown') + since + (IFACE_STATES[state] ? ': ' + IFACE_STATES[state] : '');
+    const att = c[1].querySelector('.iface-attaches');
+    const n = Number(f.attaches) || 0;
+    att.hidden = n <= 1;
+    att.textContent = n > 1 ? 'attached ' + fmtInt(n) + '×' : '';
+    att.title = n > 1 ? 'attached ' + fmtInt(n) + ' times since the capture started (the interface came back)' : '';
+
+    setText(c[2], f.backend ? String(f.backend) + (f.xdp_mode ? ' (' + f.xdp_mode + ')' : '') : '–');
+    const dirs = f.directions || {};
+    setText(c[3], fmtInt(cnt(dirs.in, 'packets')));
+    setText(c[4], fmtInt(cnt(dirs.in, 'bytes')));
+    setText(c[5], fmtInt(cnt(dirs.out, 'packets')));
+    setText(c[6], fmtInt(cnt(dirs.out, 'bytes')));
+    const r = f.rates || {};
+    setText(c[7], fmtPps(r.pps));
+    setText(c[8], fmtBps(r.bps));
+
+    const drops = f.drops || {};
+    const lost = IFACE_DROPS.filter(([k]) => Number(drops[k]) > 0);
+    const cell = c[9];
+    setText(cell, lost.map(([k, label]) => fmtInt(drops[k]) + ' ' + label).join(', '));
+    cell.title = lost.map(([k, label, tip]) => label + ': ' + fmtInt(drops[k]) + ' ' + tip).join('\n');
+    cell.classList.toggle('warn', lost.length > 0);
+    if (lost.length) cell.tabIndex = 0; else cell.removeAttribute('tabindex');
+    return lost.length;
+  }
+
+  function newInterfaceRow() {
+    const tr = el('tr');
+    tr.dataset.testid = 'interface-row';
+    const name = el('th', 'mono iface-name');
+    name.scope = 'row';
+    tr.appendChild(name);
+    const state = td(null, 'iface-state-cell');
+    const badge = el('span', 'badge iface-state');
+    badge.tabIndex = 0;
+    badge.dataset.testid = 'interface-state';
+    state.appendChild(badge);
+    const att = el('span', 'muted small iface-attaches');
+    att.dataset.testid = 'interface-attaches';
+    state.appendChild(att);
+    tr.appendChild(state);
+    tr.appendChild(td(null, 'iface-backend'));
+    for (const k of ['in-packets', 'in-bytes', 'out-packets', 'out-bytes', 'pps', 'bps']) {
+      const c = td(null, 'num ' + k);
+      c.dataset.testid = 'interface-' + k;
+      tr.appendChild(c);
+    }
+    const drops = td(null, 'drops');
+    drops.dataset.testid = 'interface-drops';
+    tr.appendChild(drops);
+    return tr;
+  }
+
+  function renderInterfaces() {
+    const list = captureInterfaces();
+    $('interfaces').hidden = !list;
+    if (!changed('interfaces', list)) return;
+    if (!list) return;
+    const tbody = $('interfaces-table').tBodies[0];
+    const old = new Map();
+    for (const tr of [...tbody.rows]) {
+      if (tr.dataset.iface !== undefined) old.set(tr.dataset.iface, tr);
+      else tr.remove();
+    }
+    let withDrops = 0;
+    const count = { up: 0, down: 0, gone: 0 };
+    list.forEach((f, i) => {
+      const key = String(f.name === undefined || f.name === null ? '?' : f.name);
+      let tr = old.get(key);
+      if (tr) old.delete(key); else tr = newInterfaceRow();
+      if (fillInterfaceRow(tr, f)) withDrops++;
+      if (f.state in count) count[f.state]++;
+      // Moving a row that holds the focus would drop it: move only rows out of place.
+      if (tbody.rows[i] !== tr) tbody.insertBefore(tr, tbody.rows[i] || null);
+    });
+    for (const tr of old.values()) tr.remove();
+    $('interfaces-table').classList.toggle('no-drops', !withDrops);
+
+    const badge = $('interfaces-state');
+    const parts = [fmtInt(list.length) + ' interface' + (list.length === 1 ? '' : 's')];
+    if (count.down) parts.push(fmtInt(count.down) + ' down');
+    if (count.gone) parts.push(fmtInt(count.gone) + ' gone');
+    badge.textContent = parts.join(' · ');
+    badge.classList.toggle('alert', count.down + count.gone > 0);
+  }
+
   /* ---------- export ---------- */
 
   function filenameFrom(res, fallback) {
@@ -1748,6 +1875,7 @@ if (typeof document !== 'undefined') (function () {
     renderState();
     renderHeader();
     renderHealth();
+    renderInterfaces();
     renderSelfLoss();
     renderProtocols();
     renderTalkers();

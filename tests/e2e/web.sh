@@ -397,10 +397,11 @@ test_web_prometheus() {
 	net_down
 }
 
-# The dashboard in Chromium: numbers move with traffic, charts are drawn, the latency table
-# shows the ICMP round trips of pings to B, TCP health has numbers, no anomaly is raised, the
-# self-loss counters are there, stop/start and a filter work from the page, and a DNS name made
-# of HTML is shown as text.
+# The dashboard in Chromium: numbers move with traffic, charts are drawn, the interfaces panel
+# has the capture's interface, up, with the frames in (and follows the events), the latency
+# table shows the ICMP round trips of pings to B, TCP health has numbers, no anomaly is raised,
+# the self-loss counters are there, stop/start and a filter work from the page, and a DNS name
+# made of HTML is shown as text.
 test_web_browser() {
 	local out
 	need_net || return
@@ -417,7 +418,7 @@ test_web_browser() {
 	replay B "$TMPD/a.pcap" --topspeed
 	mkdir -p "$ARTIFACTS"
 	coproc BR { "${IN_A[@]}" node "$ROOT/tests/web/browser.mjs" live \
-		"http://127.0.0.1:$PORT/" "$ARTIFACTS" 2>&1; }
+		"http://127.0.0.1:$PORT/" "$ARTIFACTS" "$VA" 2>&1; }
 	local br_pid=$BR_PID
 	while IFS= read -r -t 90 line <&"${BR[0]}"; do
 		case $line in
@@ -444,7 +445,8 @@ test_web_browser() {
 	net_down
 }
 
-# --report writes one HTML file that renders offline, with the network cut off.
+# --report writes one HTML file that renders offline, with the network cut off, and without
+# the interfaces panel (a file has none).
 test_web_report() {
 	local out
 	[ -x /usr/bin/chromium ] || fail "chromium is not installed (make deps)" || return

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The dashboard in headless Chromium (Debian's), driven by playwright-core.
-//   node browser.mjs live URL ARTIFACT_DIR   -- a running daemon; prints JSON findings
+//   node browser.mjs live URL ARTIFACT_DIR IFACES -- a running daemon capturing on IFACES
+//                                                    (comma-separated, the first gets the
+//                                                    traffic); prints JSON findings
 //   node browser.mjs report FILE ARTIFACT_DIR -- a --report file, with the network cut off
 // Steps that need the test's help (traffic, a DNS name) are signalled on stdout
 // ("STEP name") and waited for on stdin ("GO"). Exit status 0 when every check held;
@@ -11,7 +13,8 @@ import readline from 'node:readline';
 const require = createRequire(import.meta.url);
 const { chromium } = require('../../web/node_modules/playwright-core');
 
-const [mode, target, artifacts] = process.argv.slice(2);
+const [mode, target, artifacts, ifaceArg] = process.argv.slice(2);
+const ifaces = (ifaceArg || '').split(',').filter(Boolean);
 const failures = [];
 const findings = {};
 const check = (ok, what) => { if (!ok) failures.push(what); };
@@ -102,6 +105,41 @@ async function analysisPanels(page) {
   await page.locator('#selfloss').screenshot({ path: `${artifacts}/dashboard-selfloss.png` });
 }
 
+// The interfaces panel: one row per capture interface, in order, each with a state; the one
+// the test sends to has counted frames in.
+async function interfacesPanel(page) {
+  const panel = page.locator('[data-testid="interfaces-panel"]');
+  check(await panel.isVisible(), 'the interfaces panel is hidden in a live capture');
+  const rowsOf = () => page.locator('[data-testid="interface-row"]').evaluateAll((rs) => rs.map((r) => ({
+    name: r.cells[0].textContent,
+    state: r.dataset.state,
+    badge: r.querySelector('[data-testid="interface-state"]').textContent,
+    focusable: r.querySelector('[data-testid="interface-state"]').tabIndex === 0,
+    tip: r.querySelector('[data-testid="interface-state"]').title,
+    in: r.querySelector('[data-testid="interface-in-packets"]').textContent,
+    pps: r.querySelector('[data-testid="interface-pps"]').textContent,
+    bps: r.querySelector('[data-testid="interface-bps"]').textContent,
+  })));
+  const rows = await rowsOf();
+  findings.interfaces = rows.map(({ name, badge, in: n, pps, bps }) => ({ name, badge, in: n, pps, bps }));
+  check(rows.map((r) => r.name).join(',') === ifaces.join(','),
+    `interface rows ${rows.map((r) => r.name).join(',')}, capturing on ${ifaces.join(',')}`);
+  for (const r of rows) {
+    check(['up', 'down', 'gone'].includes(r.state) && r.badge === r.state,
+      `interface ${r.name}: state "${r.state}", badge "${r.badge}"`);
+    check(r.focusable && r.tip.startsWith(r.state), `interface ${r.name}: state not focusable or unexplained`);
+    check(/^[0-9.]+ [kMG]?pps$/.test(r.pps) && /bit\/s$/.test(r.bps), `interface ${r.name}: rates ${r.pps} ${r.bps}`);
+  }
+  const first = rows.find((r) => r.name === ifaces[0]);
+  check(first && first.state === 'up', `interface ${ifaces[0]} is not up`);
+  check(first && num(first.in) > 0, `interface ${ifaces[0]} counted no frame in: ${first && first.in}`);
+  const heads = await page.locator('#interfaces-table thead th').allTextContents();
+  check(heads.includes('Interface') && heads.includes('In pkts'), `interfaces table headers: ${heads.join(' | ')}`);
+  findings.interfaces_badge = (await page.textContent('[data-testid="interfaces-state"]')).trim();
+  await panel.screenshot({ path: `${artifacts}/dashboard-interfaces.png` });
+  return first ? num(first.in) : 0;
+}
+
 async function live(page) {
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -129,6 +167,7 @@ async function live(page) {
   findings.packet_rows = rows;
   check(rows > 0, 'the packet table is empty');
   await page.screenshot({ path: `${artifacts}/dashboard-live.png`, fullPage: true });
+  const ifaceIn = await interfacesPanel(page);
   await analysisPanels(page);
 
   // The name of a DNS query made of HTML stays text.
@@ -140,6 +179,14 @@ async function live(page) {
   findings.xss_ran = await page.evaluate(() => window.__wlxss === 1);
   check(findings.xss_img_elements === 0, 'a DNS name became an <img> element');
   check(!findings.xss_ran, 'script in a DNS name ran');
+  // The interface's row follows the events: the query is one more frame in.
+  const inCell = `[data-testid="interface-row"][data-iface="${ifaces[0]}"] [data-testid="interface-in-packets"]`;
+  findings.interface_in_after_xss = await page.waitForFunction(([sel, n]) => {
+    const c = document.querySelector(sel);
+    const v = c ? Number(c.textContent.replace(/[^0-9]/g, '')) : 0;
+    return v > n ? v : false;
+  }, [inCell, ifaceIn], { timeout: 10000 }).then((h) => h.jsonValue()).catch(() => null);
+  check(findings.interface_in_after_xss !== null, `the row of ${ifaces[0]} stayed at ${ifaceIn} frames in`);
   await page.screenshot({ path: `${artifacts}/dashboard-xss.png`, fullPage: true });
 
   // Stop and start the capture from the page.
@@ -191,6 +238,11 @@ async function report(page) {
   findings.mode = await page.evaluate(() => document.body.dataset.mode);
   check(findings.mode === 'report', `mode is ${findings.mode}, not report`);
   findings.total_packets = num(await page.textContent('#total-packets'));
+  // A file has no interfaces: no panel.
+  findings.interfaces_panel = await page.locator('[data-testid="interfaces-panel"]').isVisible();
+  findings.interface_rows = await page.locator('[data-testid="interface-row"]').count();
+  check(!findings.interfaces_panel && findings.interface_rows === 0,
+    `a file shows the interfaces panel (${findings.interface_rows} rows)`);
   for (const id of ['chart-protocols', 'chart-timeline', 'chart-talkers']) {
     findings[id] = await inkedPixels(page, id);
     check(findings[id] > 100, `${id} is blank in the report`);
