@@ -72,24 +72,52 @@ static void conns_trim(struct analysis *an)
 	an->conns_dropped += before - an->conns.count;
 }
 
+/* The wait heap: the candidate opened first on top, whatever order the timestamps came in. */
+static void udp_wait_down(struct analysis *an, size_t i)
+{
+	struct udp_wait *h = an->udp_wait, w = h[i];
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= an->udp_len)
+			break;
+		if (c + 1 < an->udp_len && h[c + 1].t_ns < h[c].t_ns)
+			c++;
+		if (h[c].t_ns >= w.t_ns)
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	h[i] = w;
+}
+
+static void udp_wait_pop(struct analysis *an)
+{
+	an->udp_wait[0] = an->udp_wait[--an->udp_len];
+	if (an->udp_len)
+		udp_wait_down(an, 0);
+}
+
 static void udp_wait_add(struct analysis *an, const struct wl_flow_key *k, uint64_t t_ns)
 {
-	struct udp_wait *w;
+	struct udp_wait *h;
+	size_t i;
 
-	/* The ring is made on first use: most captures never have an unanswered datagram. */
+	/* The heap is made on first use: most captures never have an unanswered datagram. */
 	if (!an->udp_wait && !(an->udp_wait = calloc(UDP_WAIT_MAX, sizeof(*an->udp_wait)))) {
 		an->udp_wait_dropped++;
 		return;
 	}
 	if (an->udp_len == UDP_WAIT_MAX) {
-		an->udp_head = (an->udp_head + 1) % UDP_WAIT_MAX;
-		an->udp_len--;
+		udp_wait_pop(an);
 		an->udp_wait_dropped++;
 	}
-	w = &an->udp_wait[(an->udp_head + an->udp_len) % UDP_WAIT_MAX];
-	w->key = *k;
-	w->t_ns = t_ns;
-	an->udp_len++;
+	h = an->udp_wait;
+	for (i = an->udp_len++; i && h[(i - 1) / 2].t_ns > t_ns; i = (i - 1) / 2)
+		h[i] = h[(i - 1) / 2];
+	h[i].key = *k;
+	h[i].t_ns = t_ns;
 }
 
 void analysis_frame(struct analysis *an, const struct wl_flow_key *k, int side,
@@ -159,26 +187,22 @@ bool analysis_quiet_flow(void *ctx, const struct wl_flow_key *k, const struct wl
 }
 
 /*
- * The pcap path: its own UDP flows that went quiet. Candidates wait in a ring in the order
- * they were opened, so each second looks only at those old enough.
+ * The pcap path: its own UDP flows that went quiet. Candidates wait in a heap by the time they
+ * were opened, so each second looks only at those old enough, even in a file whose timestamps
+ * go back now and then.
  */
 static void conns_quiet(struct analysis *an, uint64_t now_ns)
 {
 	struct wl_event e;
 
-	while (an->udp_len) {
-		struct udp_wait *w = &an->udp_wait[an->udp_head];
-		struct conn_entry *c;
+	while (an->udp_len && an->udp_wait[0].t_ns + WL_CONN_UDP_QUIET_NS <= now_ns) {
+		struct conn_entry *c = table_find(&an->conns, &an->udp_wait[0].key);
 
-		if (w->t_ns + WL_CONN_UDP_QUIET_NS > now_ns)
-			break;
-		c = table_find(&an->conns, &w->key);
 		if (c && wl_conn_udp_quiet(&c->c, &c->key, now_ns, &e)) {
 			c->c.state |= WL_CONN_PROBED;
 			scan_probe(&an->scan, &e, now_ns);
 		}
-		an->udp_head = (an->udp_head + 1) % UDP_WAIT_MAX;
-		an->udp_len--;
+		udp_wait_pop(an);
 	}
 }
 

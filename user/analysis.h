@@ -36,12 +36,12 @@ struct analysis {
 	uint64_t events, events_lost; /* XDP: from wl_health */
 	uint64_t conns_dropped;	      /* pcap path: flows forgotten to make room */
 	/*
-	 * pcap path: UDP flows opened with an empty datagram, oldest first, to look at again once
-	 * they could have gone quiet (a ring: no walk of the whole table every second).
+	 * pcap path: UDP flows opened with an empty datagram, a min-heap by opening time, to look
+	 * at again once they could have gone quiet (no walk of the whole table every second).
 	 */
 	struct udp_wait *udp_wait;
-	size_t udp_head, udp_len;
-	uint64_t udp_wait_dropped; /* the ring was full: the oldest was not looked at again */
+	size_t udp_len;
+	uint64_t udp_wait_dropped; /* the heap was full: the oldest was not looked at again */
 	uint64_t last_tick_s;
 };
 
