@@ -23,6 +23,14 @@ struct timeseries *timeseries_new(double spike_factor)
 	return ts;
 }
 
+void timeseries_reset(struct timeseries *ts)
+{
+	double spike_factor = ts->spike_factor;
+
+	memset(ts, 0, sizeof(*ts));
+	ts->spike_factor = spike_factor;
+}
+
 void timeseries_free(struct timeseries *ts)
 {
 	free(ts);
