@@ -40,8 +40,8 @@ static size_t udp_frame(uint8_t *f, uint8_t src, uint8_t dst, uint16_t sport, ui
 }
 
 /* Hand a frame to the analysis as the pcap path does; reverse swaps the addresses and ports. */
-static void send_frame(struct analysis *an, uint8_t src, uint8_t dst, uint16_t sport,
-		       uint16_t port, bool reverse, uint64_t t)
+static void send_frame(struct analysis *an, uint8_t src, uint8_t dst, uint16_t sport, uint16_t port,
+		       bool reverse, uint64_t t)
 {
 	uint8_t f[64];
 	size_t len = udp_frame(f, src, dst, sport, port);
