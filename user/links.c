@@ -346,8 +346,10 @@ int links_poll(struct links *ls, uint64_t limit, int timeout_ms)
 			r = pcap_source_run(k->ps, &k->snap, limit, 0);
 			if (r == PCAP_SOURCE_LIMIT || r == PCAP_SOURCE_STOPPED)
 				ret = r;
-			else if (r < 0)
+			else if (r < 0) {
 				k->lost = true;
+				k->lost_err = -r;
+			}
 		}
 	}
 	return ret;
@@ -477,8 +479,12 @@ void links_sample(struct links *ls, uint64_t now_ns)
 	}
 }
 
-/* The last counts of an interface that went away, then its handles closed. */
-static void link_detach(struct links *ls, struct link *k)
+/*
+ * The last counts of an interface, then its handles closed. st: LINK_GONE (it went away: looked
+ * for again by name) or LINK_DOWN (its libpcap capture stopped while it is there: looked at
+ * again by index, so that a rename while down is followed).
+ */
+static void link_detach(struct links *ls, struct link *k, enum link_state st)
 {
 	struct loader *ld = k->ld;
 	struct pcap_source *ps = k->ps;
@@ -493,8 +499,9 @@ static void link_detach(struct links *ls, struct link *k)
 	link_read(k);
 	k->ld = NULL;
 	k->ps = NULL;
-	k->ifindex = 0;
-	k->state = LINK_GONE;
+	if (st == LINK_GONE)
+		k->ifindex = 0;
+	k->state = st;
 	k->lost = false;
 	k->changed_ns = util_now_real_ns();
 	links_sum(ls);
@@ -504,58 +511,104 @@ static void link_detach(struct links *ls, struct link *k)
 	loader_stop(ld);
 }
 
+/* The interface at k's index is now called name. */
+static void link_renamed(struct links *ls, struct link *k, const char *name)
+{
+	if (!strcmp(name, k->name))
+		return;
+	log_info("interface '%s' (index %u) is now called '%s': still counting on it", k->name,
+		 k->ifindex, name);
+	if (ls->lock)
+		pthread_mutex_lock(ls->lock);
+	snprintf(k->name, sizeof(k->name), "%s", name);
+	k->changed_ns = util_now_real_ns();
+	if (ls->lock)
+		pthread_mutex_unlock(ls->lock);
+}
+
+static void link_went_away(struct links *ls, struct link *k, uint64_t now_ns)
+{
+	log_warn("interface '%s' went away (deleted, or moved to another network namespace): its "
+		 "counts so far stay; counting resumes when an interface of that name returns",
+		 k->name);
+	link_detach(ls, k, LINK_GONE);
+	k->retry_ns = now_ns + LINKS_RETRY_NS;
+}
+
+/*
+ * Not attached: a libpcap capture that stopped on an interface still there (k->ifindex kept)
+ * starts again once that interface is up; one that went away, once one of its name returns.
+ */
+static void link_reattach(struct links *ls, struct link *k, uint64_t now_ns)
+{
+	char name[IF_NAMESIZE];
+	unsigned int ifindex = k->ifindex;
+	bool was_down = ifindex != 0;
+	struct attachment a;
+	int err;
+
+	if (was_down) {
+		if (!if_indextoname(ifindex, name)) {
+			link_went_away(ls, k, now_ns);
+			return;
+		}
+		link_renamed(ls, k, name);
+		if (now_ns < k->retry_ns || link_state_of(k->name) != LINK_UP)
+			return;
+	} else if (now_ns < k->retry_ns || !(ifindex = if_nametoindex(k->name))) {
+		return;
+	}
+	log_set_quiet(k->attaches > 1 && k->retry_ns > 0);
+	err = link_attach(ls, k, ifindex, &a);
+	log_set_quiet(false);
+	if (err) {
+		log_warn_ratelimited("interface '%s' is %s (index %u) but cannot be counted again: "
+				     "%s; trying again in %llu s",
+				     k->name, was_down ? "up again" : "back", ifindex,
+				     log_last_error(), LINKS_BACKOFF_NS / 1000000000ull);
+		k->retry_ns = now_ns + LINKS_BACKOFF_NS;
+		return;
+	}
+	if (ls->lock)
+		pthread_mutex_lock(ls->lock);
+	link_install(ls, k, ifindex, &a);
+	links_sum(ls);
+	if (ls->lock)
+		pthread_mutex_unlock(ls->lock);
+	if (was_down)
+		log_info("interface '%s' is up again", k->name);
+	else
+		log_info("interface '%s' is back (index %u): counting again", k->name, ifindex);
+}
+
 static void link_watch(struct links *ls, struct link *k, uint64_t now_ns)
 {
 	char name[IF_NAMESIZE];
 	enum link_state st;
 
 	if (!link_attached(k)) {
-		unsigned int ifindex;
-		struct attachment a;
-		int err;
-
-		if (now_ns < k->retry_ns || !(ifindex = if_nametoindex(k->name)))
-			return;
-		log_set_quiet(k->attaches > 1 && k->retry_ns > 0);
-		err = link_attach(ls, k, ifindex, &a);
-		log_set_quiet(false);
-		if (err) {
-			log_warn_ratelimited("interface '%s' is back (index %u) but cannot be "
-					     "counted again: %s; trying again in %llu s",
-					     k->name, ifindex, log_last_error(),
-					     LINKS_BACKOFF_NS / 1000000000ull);
-			k->retry_ns = now_ns + LINKS_BACKOFF_NS;
-			return;
-		}
-		if (ls->lock)
-			pthread_mutex_lock(ls->lock);
-		link_install(ls, k, ifindex, &a);
-		links_sum(ls);
-		if (ls->lock)
-			pthread_mutex_unlock(ls->lock);
-		log_info("interface '%s' is back (index %u): counting again", k->name, ifindex);
+		link_reattach(ls, k, now_ns);
 		return;
 	}
-	if (k->lost || !if_indextoname(k->ifindex, name)) {
-		log_warn("interface '%s' went away (deleted, or moved to another network "
-			 "namespace): its counts so far stay; counting resumes when an interface "
-			 "of that name returns",
-			 k->name);
-		link_detach(ls, k);
-		k->retry_ns = now_ns + LINKS_RETRY_NS;
+	if (!if_indextoname(k->ifindex, name)) {
+		link_went_away(ls, k, now_ns);
 		return;
 	}
-	if (strcmp(name, k->name)) {
-		log_info("interface '%s' (index %u) is now called '%s': still counting on it",
-			 k->name, k->ifindex, name);
-		if (ls->lock)
-			pthread_mutex_lock(ls->lock);
-		snprintf(k->name, sizeof(k->name), "%s", name);
-		k->changed_ns = util_now_real_ns();
-		if (ls->lock)
-			pthread_mutex_unlock(ls->lock);
-	}
+	link_renamed(ls, k, name);
 	st = link_state_of(k->name);
+	if (k->lost) {
+		/* libpcap's capture ends when its interface goes down: open it again once up. */
+		if (st == LINK_UP)
+			log_warn_ratelimited(
+				"capture on '%s' stopped (%s): opening it again in %llu s", k->name,
+				strerror(k->lost_err), LINKS_BACKOFF_NS / 1000000000ull);
+		else
+			log_warn("interface '%s' is down: nothing to count there until it is up",
+				 k->name);
+		link_detach(ls, k, LINK_DOWN);
+		k->retry_ns = st == LINK_UP ? now_ns + LINKS_BACKOFF_NS : 0;
+		return;
+	}
 	if (st == LINK_GONE || st == k->state)
 		return; /* gone: the next look detaches */
 	if (st == LINK_DOWN)

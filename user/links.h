@@ -31,7 +31,7 @@ enum link_state {
 
 struct link {
 	char name[IF_NAMESIZE]; /* now (a renamed interface keeps being counted) */
-	unsigned int ifindex;	/* 0 while gone */
+	unsigned int ifindex;	/* 0 while gone; kept while a stopped capture waits for it */
 	enum link_state state;
 	struct loader *ld;
 	struct pcap_source *ps;
@@ -43,6 +43,7 @@ struct link {
 	uint64_t retry_ns;   /* gone: next attach attempt (monotonic) */
 	uint64_t changed_ns; /* wall clock of the last change of state */
 	bool lost;	     /* its capture failed: the next watch detaches it */
+	int lost_err;	     /* and why (errno) */
 	char pin_path[256];  /* xdp: this interface's maps */
 };
 

@@ -513,6 +513,8 @@ static int pcap_source_dispatch(struct pcap_source *ps, const struct pollfd *pfd
 			/* Gone: the caller says so (and waits for it to come back). */
 			if (!if_nametoindex(ps->ifname))
 				return -ENODEV;
+			if (n == PCAP_ERROR_IFACE_NOT_UP)
+				return -ENETDOWN; /* the caller says so */
 			log_error("capture on '%s' failed: %s", ps->ifname,
 				  pcap_geterr(ps->h[i].p));
 			return -EIO;

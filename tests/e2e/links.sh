@@ -169,13 +169,14 @@ test_iface_recreated_xdp() { recreated xdp; }
 test_iface_recreated_pcap() { recreated pcap; }
 
 # Down, up and renamed while attached: a line each, the state in the snapshot, still counting
-# under the new name.
-test_iface_down_rename() {
-	local s
+# under the new name. libpcap's capture ends when the interface goes down: it is opened again
+# when it is up, and the interface is never said to have gone away.
+down_rename() {
+	local backend=$1 s
 	need_net || return
 	"$MKPCAP" -n 30 bulk "$TMPD/a.pcap" || return 1
 	net_up || fail "cannot create namespaces" || return
-	daemon_start d --backend xdp --pin-path "$PIN_BASE-dr" --json --listen 127.0.0.1:8080 ||
+	daemon_start d --backend "$backend" --pin-path "$PIN_BASE-dr" --json --listen 127.0.0.1:8080 ||
 		fail "daemon did not start: $(cat "$TMPD/d.err")" || return
 	ip -n "$NSA" link set "$VA" down
 	wait_log "interface '$VA' is down" || fail "no line about down: $(cat "$TMPD/d.err")" || return
@@ -197,8 +198,13 @@ test_iface_down_rename() {
 	daemon_stop
 	[ "$(iface_counts "$TMPD/d.json" "${VA}x")" = "30 0" ] ||
 		fail "after the rename: $(jq -c .interfaces "$TMPD/d.json")" || return
+	! grep -q "went away" "$TMPD/d.err" || fail "said it went away: $(cat "$TMPD/d.err")" || return
+	[ "$(grep -c "is down" "$TMPD/d.err")" = 1 ] ||
+		fail "not one line about down: $(cat "$TMPD/d.err")" || return
 	net_down
 }
+test_iface_down_rename_xdp() { down_rename xdp; }
+test_iface_down_rename_pcap() { down_rename pcap; }
 
 # bad interface lists: one clear line each, exit status 2 (usage) or 1 (no such interface).
 test_bad_iface_lists() {
