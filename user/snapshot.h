@@ -68,7 +68,7 @@ struct wl_rates {
 struct wl_iface {
 	char name[16];
 	unsigned int ifindex; /* 0 while gone */
-	const char *state;    /* "up", "down" (attached, nothing to count) or "gone" */
+	const char *state;    /* "up", "down" (nothing to count until it is up) or "gone" */
 	const char *backend;  /* "xdp" or "pcap" */
 	const char *xdp_mode; /* xdp: "native" or "generic" */
 	struct wl_counter dir[WL_DIR_MAX];

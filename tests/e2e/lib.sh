@@ -86,7 +86,11 @@ IN_A=(nsenter "--net=/run/netns/$NSA")
 daemon_start() {
 	local name=$1 i
 	shift
-	"${IN_A[@]}" "$WL" -i "$VA" "$@" >"$TMPD/$name.json" 2>"$TMPD/$name.err" &
+	# Emptied here, not by the redirections below: those happen in the background job, maybe
+	# after the first look for "counting on" (which would find an earlier daemon's line).
+	: >"$TMPD/$name.json"
+	: >"$TMPD/$name.err"
+	"${IN_A[@]}" "$WL" -i "$VA" "$@" >>"$TMPD/$name.json" 2>>"$TMPD/$name.err" &
 	DPID=$!
 	echo "$DPID" >>"$TMPD/pids"
 	for i in $(seq 100); do

@@ -871,8 +871,10 @@ test_sample_limit() {
 	taken=$(jq .samples.taken "$TMPD/d.json")
 	lim=$(jq .samples.limited "$TMPD/d.json")
 	[ "$got" = 3000 ] || fail "counted $got of 3000" || return
-	# 1 in 2 of 3000 frames = 1500 candidates over 1-3 seconds, at most 100 a second.
-	[ $((taken + lim)) = 1500 ] || fail "taken $taken + limited $lim != 1500 (1 in 2)" || return
+	# 1 in 2 of 3000 frames = 1500 candidates over 1-3 seconds, at most 100 a second. Each CPU
+	# counts its own frames: one that saw an odd number leaves its last one out.
+	[ $((taken + lim)) -le 1500 ] && [ $((taken + lim)) -ge $((1500 - $(nproc) + 1)) ] ||
+		fail "taken $taken + limited $lim: not 1500 (1 in 2, less one per CPU at most)" || return
 	[ "$taken" -le 300 ] && [ "$taken" -ge 100 ] || fail "taken $taken not within the limit" || return
 }
 
@@ -1235,6 +1237,8 @@ run_one() {
 		echo "FAIL $name: $(cat "$TMPD/reason" 2>/dev/null || echo "status $rc")"
 	fi
 	[ $((SECONDS - start)) -lt 10 ] || echo "# $name took $((SECONDS - start)) s"
+	# Nothing a test wrote is there for the next one to find.
+	find "$TMPD" -mindepth 1 -delete 2>/dev/null
 }
 
 main() {
