@@ -13,6 +13,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -21,6 +23,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -101,6 +104,24 @@ struct http_server {
 	char listen_desc[INET6_ADDRSTRLEN + 16];
 	int fd;		    /* bound and listening, before serve */
 	unsigned int flags; /* for MHD_start_daemon */
+	/* Open connections, for the request deadline (a thread of its own looks every second). */
+	pthread_mutex_t conns_lock;
+	pthread_cond_t reaper_wake;
+	struct http_conn *conns;
+	pthread_t reaper;
+	bool reaper_on, stopping;
+	uint64_t cut; /* connections cut off at the deadline, in all */
+};
+
+/*
+ * One open connection. since_ns: waiting for a request (its headers, or a POST body) since
+ * then; 0 while one is answered (an event stream, a parked control request: no deadline).
+ */
+struct http_conn {
+	struct http_conn *prev, *next;
+	int fd;
+	uint64_t since_ns;
+	bool cut;
 };
 
 /* Per request: the body as it arrives, and the wait of a control request. */
@@ -445,6 +466,96 @@ static enum MHD_Result check_request(struct http_server *s, struct req *r, const
 	return MHD_YES;
 }
 
+/* The connection now waits for a request (or its body), or answers one. */
+static void conn_waits(struct MHD_Connection *conn, bool waits)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct http_conn *c = ci ? ci->socket_context : NULL;
+
+	if (c)
+		__atomic_store_n(&c->since_ns, waits ? util_now_mono_ns() : 0, __ATOMIC_RELAXED);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *s = cls;
+	struct http_conn *c = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		/* Without memory for it, a connection has MHD's idle timeout only. */
+		if (!ci || !(c = calloc(1, sizeof(*c))))
+			return;
+		c->fd = ci->connect_fd;
+		c->since_ns = util_now_mono_ns();
+		pthread_mutex_lock(&s->conns_lock);
+		c->next = s->conns;
+		if (s->conns)
+			s->conns->prev = c;
+		s->conns = c;
+		pthread_mutex_unlock(&s->conns_lock);
+		*socket_context = c;
+		return;
+	}
+	if (!c)
+		return;
+	/* Unlisted before MHD closes the socket: the reaper never shuts a reused descriptor. */
+	pthread_mutex_lock(&s->conns_lock);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	pthread_mutex_unlock(&s->conns_lock);
+	free(c);
+	*socket_context = NULL;
+}
+
+/*
+ * MHD's timeout is for idle connections: one that sends a byte now and then (slowloris) would
+ * hold its slot for ever. A request must be in within HTTP_REQUEST_DEADLINE_S of the
+ * connection's start (or the previous answer); past that, the socket is shut down and MHD
+ * closes the connection.
+ */
+static void *reaper_main(void *arg)
+{
+	struct http_server *s = arg;
+	const uint64_t deadline = (uint64_t)HTTP_REQUEST_DEADLINE_S * 1000000000ull;
+
+	pthread_mutex_lock(&s->conns_lock);
+	while (!s->stopping) {
+		uint64_t now = util_now_mono_ns(), n = 0;
+		struct timespec ts;
+
+		for (struct http_conn *c = s->conns; c; c = c->next) {
+			uint64_t since = __atomic_load_n(&c->since_ns, __ATOMIC_RELAXED);
+
+			if (!since || c->cut || now - since < deadline)
+				continue;
+			shutdown(c->fd, SHUT_RDWR);
+			c->cut = true;
+			n++;
+		}
+		if (n) {
+			s->cut += n;
+			log_warn_ratelimited("web server: closed %" PRIu64
+					     " connection%s that sent no "
+					     "whole request within %d s (%" PRIu64 " so far)",
+					     n, n == 1 ? "" : "s", HTTP_REQUEST_DEADLINE_S, s->cut);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&s->reaper_wake, &s->conns_lock, &ts);
+	}
+	pthread_mutex_unlock(&s->conns_lock);
+	return NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **con_cls)
@@ -467,6 +578,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return ret;
 		if (r->post)
 			return MHD_YES; /* the body comes in the next calls */
+		conn_waits(conn, false);
 		return dispatch(s, r);
 	}
 	if (*upload_size) {
@@ -485,6 +597,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	conn_waits(conn, false); /* the whole request is in */
 	if (r->waiting) {
 		struct api_answer a = {0};
 
@@ -505,8 +618,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct http_server *s = cls;
 	struct req *r = *con_cls;
 
-	(void)conn;
 	(void)toe;
+	conn_waits(conn, true); /* for the next request on this connection */
 	if (!r)
 		return;
 	if (r->waiting && !r->answered) {
@@ -690,6 +803,13 @@ fail:
 
 int http_serve(struct http_server *s)
 {
+	pthread_condattr_t ca;
+
+	pthread_mutex_init(&s->conns_lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->reaper_wake, &ca);
+	pthread_condattr_destroy(&ca);
 	s->d = MHD_start_daemon(
 		s->flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, s->fd,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_CONNECTIONS,
@@ -697,15 +817,22 @@ int http_serve(struct http_server *s)
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
 		MHD_OPTION_THREAD_POOL_SIZE, http_threads(), MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-		MHD_OPTION_HTTPS_MEM_CERT, s->tls ? s->cert : NULL, MHD_OPTION_HTTPS_MEM_KEY,
-		s->tls ? s->key : NULL, MHD_OPTION_END);
+		on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_HTTPS_MEM_CERT,
+		s->tls ? s->cert : NULL, MHD_OPTION_HTTPS_MEM_KEY, s->tls ? s->key : NULL,
+		MHD_OPTION_END);
 	if (!s->d) {
 		log_error("cannot start the web server on %s%s", s->listen_desc,
 			  s->tls ? " (is the TLS certificate/key pair valid PEM?)" : "");
 		return -EINVAL;
 	}
 	s->fd = -1; /* the daemon's now */
+	if (pthread_create(&s->reaper, NULL, reaper_main, s)) {
+		log_error("cannot start the web server on %s: no thread for its request deadline",
+			  s->listen_desc);
+		return -EAGAIN;
+	}
+	s->reaper_on = true;
 	s->ctl->listen_desc = s->listen_desc;
 	s->ctl->tls = s->tls;
 	s->ctl->auth = s->auth;
@@ -741,7 +868,16 @@ void http_stop(struct http_server *s)
 	ctl_lock(s->ctl);
 	ctl_answer(s->ctl, 503, "wirelens is shutting down");
 	ctl_unlock(s->ctl);
+	if (s->reaper_on) {
+		pthread_mutex_lock(&s->conns_lock);
+		s->stopping = true;
+		pthread_cond_signal(&s->reaper_wake);
+		pthread_mutex_unlock(&s->conns_lock);
+		pthread_join(s->reaper, NULL);
+	}
 	MHD_stop_daemon(s->d);
+	pthread_cond_destroy(&s->reaper_wake);
+	pthread_mutex_destroy(&s->conns_lock);
 	s->ctl->listen_desc = NULL;
 	free(s->cert);
 	free(s->key);

@@ -14,8 +14,10 @@ struct http_server;
 /* Connection limits: in all, and per client address. */
 #define HTTP_MAX_CONNECTIONS	    512
 #define HTTP_MAX_CONNECTIONS_PER_IP 128
-/* Seconds a connection may stay idle (a slow request included) before it is closed. */
+/* Seconds a connection may stay idle before it is closed. */
 #define HTTP_TIMEOUT_S 10
+/* Seconds a connection has to send a whole request (headers and body), however slowly. */
+#define HTTP_REQUEST_DEADLINE_S 10
 /* Server threads at most (one per CPU below that). */
 #define HTTP_MAX_THREADS 4
 /* Memory per connection: bounds the request line and headers. */

@@ -324,6 +324,125 @@ test_web_bad_requests() {
 	net_down
 }
 
+# Abuse, from other loopback addresses in A: 300 slowloris connections from one address
+# (trickling a header line a second) are capped per address and each cut off within the header
+# deadline, while a client elsewhere is served; then 1,000 concurrent requests from 8 addresses
+# are each answered or refused, none left hanging; the daemon answers afterwards and its memory
+# stays bounded.
+test_web_abuse() {
+	local out rss
+	need_net || return
+	net_up || fail "cannot create namespaces" || return
+	web_start d --backend xdp --pin-path "$PIN_BASE-ab" ||
+		fail "daemon did not start: $(cat "$TMPD/d.err")" || return
+	out=$("${IN_A[@]}" timeout 90 python3 - "$PORT" <<-'EOF'
+		import json, selectors, socket, sys, time
+		port = int(sys.argv[1])
+
+		def status(src):
+		    s = socket.socket(); s.bind((src, 0)); s.settimeout(5)
+		    s.connect(("127.0.0.1", port))
+		    s.sendall(b"GET /api/v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+		    data = b""
+		    try:
+		        while True:
+		            c = s.recv(65536)
+		            if not c:
+		                break
+		            data += c
+		    except OSError:
+		        pass
+		    s.close()
+		    return data.split(b" ")[1].decode() if data.startswith(b"HTTP/") else "none"
+
+		res = {}
+		# Slowloris.
+		slow, t0 = [], time.time()
+		for i in range(300):
+		    s = socket.socket(); s.bind(("127.0.0.2", 0)); s.setblocking(False)
+		    s.connect_ex(("127.0.0.1", port)); slow.append(s)
+		time.sleep(0.5)
+		for s in slow:
+		    try:
+		        s.send(b"GET /api/v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+		    except OSError:
+		        pass
+		res["during"] = status("127.0.0.1")
+		alive, life = set(range(len(slow))), []
+		while alive and time.time() - t0 < 40:
+		    for i in list(alive):
+		        try:
+		            if slow[i].recv(4096) == b"":
+		                raise ConnectionResetError
+		        except BlockingIOError:
+		            try:
+		                slow[i].send(b"X-a: b\r\n")
+		                continue
+		            except BlockingIOError:
+		                continue
+		            except OSError:
+		                pass
+		        except OSError:
+		            pass
+		        life.append(time.time() - t0); alive.discard(i); slow[i].close()
+		    time.sleep(1)
+		res["slow_open"] = len(alive)
+		res["slow_longest"] = round(max(life), 1) if life else None
+		# 1,000 at once.
+		sel, conns = selectors.DefaultSelector(), {}
+		for i in range(1000):
+		    s = socket.socket(); s.bind(("127.0.0.%d" % (3 + i % 8), 0)); s.setblocking(False)
+		    s.connect_ex(("127.0.0.1", port))
+		    conns[s] = b""
+		    sel.register(s, selectors.EVENT_WRITE)
+		ok = refused = 0
+		t1 = time.time()
+		while sel.get_map() and time.time() - t1 < 30:
+		    for key, ev in sel.select(1):
+		        s = key.fileobj
+		        if ev & selectors.EVENT_WRITE:
+		            try:
+		                s.send(b"GET /api/v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+		                sel.modify(s, selectors.EVENT_READ)
+		            except OSError:
+		                refused += 1; sel.unregister(s); s.close()
+		            continue
+		        try:
+		            c = s.recv(65536)
+		        except OSError:
+		            c = b""
+		        if c:
+		            conns[s] += c
+		            continue
+		        if conns[s].startswith(b"HTTP/1.1 200"):
+		            ok += 1
+		        else:
+		            refused += 1
+		        sel.unregister(s); s.close()
+		res["ok"], res["refused"], res["hung"] = ok, refused, len(sel.get_map())
+		res["after"] = status("127.0.0.1")
+		print(json.dumps(res))
+	EOF
+	) || fail "abuse script failed: $out" || return
+	echo "# abuse: $out"
+	[ "$(jq -r .during <<<"$out")" = 200 ] || fail "not served during slowloris: $out" || return
+	[ "$(jq -r .slow_open <<<"$out")" = 0 ] || fail "slow connections kept open: $out" || return
+	jq -e '.slow_longest <= 15' <<<"$out" >/dev/null ||
+		fail "a slow connection lived past the deadline: $out" || return
+	[ "$(jq -r '.ok + .refused' <<<"$out")" = 1000 ] && [ "$(jq -r .hung <<<"$out")" = 0 ] ||
+		fail "concurrent requests unanswered: $out" || return
+	jq -e '.ok >= 512' <<<"$out" >/dev/null || fail "too few served: $out" || return
+	[ "$(jq -r .after <<<"$out")" = 200 ] || fail "not served afterwards: $out" || return
+	grep -q "web server: closed [0-9]* connections that sent no whole request within 10 s" \
+		"$TMPD/d.err" || fail "no line about the cut connections: $(cat "$TMPD/d.err")" || return
+	kill -0 "$DPID" 2>/dev/null || fail "daemon died" || return
+	rss=$(awk '/^VmHWM/ { print $2 }' "/proc/$DPID/status")
+	[ "$rss" -lt 262144 ] || fail "peak RSS $rss KiB" || return
+	daemon_stop
+	[ "$DRC" = 0 ] || fail "exit status $DRC: $(cat "$TMPD/d.err")" || return
+	net_down
+}
+
 # Beyond loopback a token is required; with it, every API call needs it. TLS works.
 test_web_auth_tls() {
 	local base out
