@@ -1159,6 +1159,39 @@ test_bad_file_cut_record() {
 	[ "$(jq .totals.packets "$TMPD/out")" = 2 ] || fail "JSON of the complete packets missing" || return
 	[ "$(jq .complete "$TMPD/out")" = false ] || fail "complete is not false"
 }
+# A file still being written (a capture's -w while we read it): what is whole when read is
+# counted, a record cut by the writer ends the read with one clear line, and nothing hangs.
+# Twelve rounds, each starting the reader at another moment of the writing.
+test_bad_file_growing() {
+	local i rc n bad=0
+	for i in $(seq 12); do
+		pcap_hdr 65535 1 >"$TMPD/grow.pcap"
+		python3 - "$TMPD/grow.pcap" <<-'EOF' &
+			import struct, sys, time
+			f = open(sys.argv[1], "ab", buffering=0)
+			pkt = bytes(12) + b"\x08\x00" + bytes(46)
+			rec = struct.pack("<IIII", 1700000000, 0, len(pkt), len(pkt)) + pkt
+			for _ in range(400):
+			    for part in (rec[:7], rec[7:30], rec[30:]):
+			        f.write(part); time.sleep(0.0003)
+		EOF
+		sleep "$(printf '0.%02d' $((i * 5 % 60)))"
+		timeout 20 "$WL" -r "$TMPD/grow.pcap" --json >"$TMPD/grow.json" 2>"$TMPD/grow.err"
+		rc=$?
+		wait
+		n=$(jq .totals.packets "$TMPD/grow.json" 2>/dev/null)
+		case $rc in
+		0) [ "$(grep -c . "$TMPD/grow.err")" = 0 ] && [ "$n" -le 400 ] ||
+			fail "round $i: status 0, $n packets: $(cat "$TMPD/grow.err")" || return ;;
+		1) bad=$((bad + 1))
+		   [ "$(grep -c . "$TMPD/grow.err")" = 1 ] && grep -q "cut short" "$TMPD/grow.err" &&
+			[ "$(jq .complete "$TMPD/grow.json")" = false ] && [ "$n" -lt 400 ] ||
+			fail "round $i: status 1, $n packets: $(cat "$TMPD/grow.err")" || return ;;
+		*) fail "round $i: status $rc: $(cat "$TMPD/grow.err")" || return ;;
+		esac
+	done
+	echo "# growing file: 12 reads, $bad ended on a record cut by the writer"
+}
 # caplen > snaplen: a warning, and the packet counted by its original length.
 test_bad_file_caplen_over_snaplen() {
 	{ pcap_hdr 30 1; pcap_rec 60 60 60; } >"$TMPD/oversnap.pcap"
