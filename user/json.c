@@ -669,7 +669,14 @@ cJSON *json_snapshot_ex(const struct wl_snapshot *snap, unsigned int top, bool s
 			ok = !json_add_u64(o, "events", snap->an->events) &&
 			     !json_add_u64(o, "events_lost", snap->an->events_lost) &&
 			     !json_add_u64(o, "samples_lost", snap->samples.lost) &&
-			     !json_add_u64(o, "samples_limited", snap->samples.limited);
+			     !json_add_u64(o, "samples_limited", snap->samples.limited) &&
+			     !json_add_u64(o, "connections_forgotten", snap->an->conns_dropped) &&
+			     !json_add_u64(o, "udp_candidates_dropped",
+					   snap->an->udp_wait_dropped) &&
+			     !json_add_u64(o, "latency_hosts_forgotten",
+					   snap->an->lat.hosts_dropped) &&
+			     !json_add_u64(o, "scan_probes_forgotten",
+					   snap->an->scan.probes_dropped);
 	}
 	if (ok && snap->an)
 		ok = !json_add_analysis(root, snap, top);

@@ -120,10 +120,25 @@ static void metrics_analysis(FILE *f, const struct wl_snapshot *s, const char *i
 			sample(f, tcp[i].name, iface, wl_dir_names[d], NULL, NULL,
 			       U64(*(const __u64 *)((const char *)&an->tcp[d] + tcp[i].off)));
 	}
+	const struct {
+		const char *table;
+		uint64_t v;
+	} forgot[] = {
+		{"connections", an->conns_dropped},
+		{"udp_candidates", an->udp_wait_dropped},
+		{"latency_hosts", an->lat.hosts_dropped},
+		{"scan_probes", an->scan.probes_dropped},
+	};
+
 	for (size_t i = 0; i < sizeof(loss) / sizeof(loss[0]); i++) {
 		family(f, loss[i].name, "counter", loss[i].help);
 		sample(f, loss[i].name, iface, NULL, NULL, NULL, U64(loss[i].v));
 	}
+	family(f, "wirelens_analysis_forgotten_total", "counter",
+	       "Entries the analysis forgot to stay within its memory bound, by table.");
+	for (size_t i = 0; i < sizeof(forgot) / sizeof(forgot[0]); i++)
+		sample(f, "wirelens_analysis_forgotten_total", iface, NULL, "table",
+		       forgot[i].table, U64(forgot[i].v));
 	family(f, "wirelens_rtt_seconds", "histogram",
 	       "Round-trip times measured passively, by method (handshake, timestamp, icmp).");
 	for (unsigned int m = 0; m < WL_RTT_METHODS; m++) {

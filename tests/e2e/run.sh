@@ -744,6 +744,11 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024 if rc == 0 
 	jq -e '.total == 1000000 and .attributed == 1000000 and .hosts == 1000000 and
 		.pairs == 1000000 and .flows == 1000000 and (.caps | all) and .hits > 0' <<<"$out" >/dev/null ||
 		fail "table sums or caps wrong: $out" || return
+	# 1,000,000 distinct connections through a 32,768-entry analysis table: the rest forgotten,
+	# and counted.
+	jq -e '.drops.connections_forgotten >= 1000000 - 32768 and
+		.drops.connections_forgotten < 1000000' "$TMPD/flows.json" >/dev/null ||
+		fail "forgotten connections: $(jq -c .drops "$TMPD/flows.json")" || return
 	echo "# 1,000,000 flows: peak RSS $rss MiB, tables $out"
 	# Sanitizer builds shadow every allocation: the bound is for the real binary.
 	case $BUILD in *sanitize*) return 0 ;; esac
