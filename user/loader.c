@@ -36,6 +36,7 @@
 
 #include "analysis.h"
 #include "log.h"
+#include "privs.h"
 #include "talkers.h"
 #include "util.h"
 #include "filter.h"
@@ -564,6 +565,11 @@ static int loader_start_guard(struct loader *ld)
 			if (null > 2)
 				close(null);
 		}
+		/*
+		 * Detaching takes no more than the daemon keeps (its messages go nowhere: a
+		 * failure leaves the guard as it was, still able to clean up).
+		 */
+		privs_drop(NULL);
 		loader_guard_run(pfd[0], ld->ifindex, ld->tc_prog_id, ld->qdisc_created);
 	}
 	close(pfd[0]);

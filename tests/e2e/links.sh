@@ -247,6 +247,12 @@ test_privileges_dropped() {
 			return
 	done
 	[ "$(ls /proc/"$DPID"/task | wc -l)" -gt 1 ] || fail "no web server threads to check" || return
+	# The guard that detaches the programs if the daemon is killed: the same set.
+	t=$(pgrep -P "$DPID" | head -1)
+	[ -n "$t" ] && [ "$(awk '/^CapEff/ {print $2}' "/proc/$t/status")" = $want ] &&
+		[ "$(awk '/^CapBnd/ {print $2}' "/proc/$t/status")" = $want ] ||
+		fail "guard ${t:-missing}: $(grep -E '^(Cap|NoNew)' "/proc/$t/status" 2>&1 | tr '\n' ' ')" ||
+		return
 	"${IN_A[@]}" curl -sf http://127.0.0.1:8080/api/v1/stats >/dev/null || fail "API not answering" || return
 	daemon_stop
 	[ "$DRC" = 0 ] || fail "exit status $DRC: $(cat "$TMPD/d.err")" || return
