@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Write the seed corpora of fuzz_pcap, fuzz_conn and fuzz_http into tests/fuzz/corpus/.
+"""Write the seed corpora of fuzz_pcap, fuzz_conn, fuzz_http and fuzz_parse into tests/fuzz/corpus/.
 
   tests/fuzz/mkseeds.py        (from anywhere; needs python3 only)
 
@@ -105,6 +105,13 @@ def main():
     write("fuzz_pcap", "rtt-pcap", rtt)
     write("fuzz_pcap", "scan-pcap", pcap_cut(scan, 4096, first=96))
     write("fuzz_pcap", "flood-pcap", pcap_cut(flood, 4096, stride=97))
+
+    # fuzz_parse: every frame of the catalogue, as Ethernet (0x00) and without its link header
+    # as raw IP (0x01, the IP frames of catalog-raw.pcap).
+    for prefix, name in ((b"\x00", "catalog.pcap"), (b"\x01", "catalog-raw.pcap")):
+        _, recs, _ = pcap_records(golden[name])
+        for i, rec in enumerate(recs):
+            write("fuzz_parse", "%s-%03d" % (name.split(".")[0], i), prefix + rec[4])
 
     # fuzz_conn: the crafted RTT and TCP-health capture, a scan, a SYN flood, a mix; events.
     write("fuzz_conn", "rtt", conn_records(rtt, 100, 0x00))
