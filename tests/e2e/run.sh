@@ -990,6 +990,49 @@ test_disk_full() {
 	umount "$TMPD/small"
 }
 
+# The same with the daemon counting live: one line, the unfinished file removed, the daemon
+# counts on (every frame of a second burst after the disk filled); its exit status, 1, says
+# that an output was lost.
+disk_full_live() {
+	local n
+	"$MKPCAP" -n 3000 -s 4 bulk "$TMPD/d.pcap" && "$MKPCAP" -n 500 -s 5 bulk "$TMPD/e.pcap" ||
+		return 1
+	net_up || fail "cannot create namespaces" || return
+	daemon_start d --backend xdp --pin-path "$PIN_BASE-df" --json --max-samples-per-sec 0 \
+		-s 2048 -w "$TMPD/small/w.pcap" || fail "daemon did not start: $(cat "$TMPD/d.err")" ||
+		return
+	replay B "$TMPD/d.pcap" --pps=10000 || fail "tcpreplay failed" || return
+	for _ in $(seq 50); do
+		grep -q "No space left on device" "$TMPD/d.err" && break
+		sleep 0.1
+	done
+	n=$(grep -c . "$TMPD/d.err")
+	grep -q "cannot write '$TMPD/small/w.pcap': No space left on device; no longer writing packets (the capture goes on)" \
+		"$TMPD/d.err" || fail "message: $(cat "$TMPD/d.err")" || return
+	kill -0 "$DPID" 2>/dev/null || fail "daemon stopped" || return
+	replay B "$TMPD/e.pcap" --pps=10000 || fail "tcpreplay failed" || return
+	sleep 1.2
+	daemon_stop
+	[ "$DRC" = 1 ] || fail "exit status $DRC: $(cat "$TMPD/d.err")" || return
+	[ "$(grep -c "No space left" "$TMPD/d.err")" = 1 ] && [ "$(grep -c . "$TMPD/d.err")" -le $((n + 2)) ] ||
+		fail "more lines: $(cat "$TMPD/d.err")" || return
+	[ "$(jq .directions.in.totals.packets "$TMPD/d.json")" = 3500 ] ||
+		fail "counted $(jq .directions.in.totals.packets "$TMPD/d.json") of 3500" || return
+	[ -z "$(ls -A "$TMPD/small")" ] || fail "left behind: $(ls -A "$TMPD/small")" || return
+	net_down
+}
+test_disk_full_live() {
+	local rc
+	need_net || return
+	mkdir -p "$TMPD/small"
+	mount -t tmpfs -o size=64k tmpfs "$TMPD/small" || skip "cannot mount tmpfs" || return
+	disk_full_live
+	rc=$?
+	daemon_stop KILL
+	umount "$TMPD/small"
+	return $rc
+}
+
 # Names from real DNS, TLS and HTTP traffic: decoded from the live records, kept in the JSON
 # export, and on the server's host entry when the written pcap is read back.
 test_decode_live() {
