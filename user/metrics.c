@@ -113,13 +113,7 @@ static void metrics_analysis(FILE *f, const struct wl_snapshot *s, const char *i
 		{"wirelens_events_lost_total", "Events the ring buffer had no room for.",
 		 an->events_lost},
 	};
-
-	for (size_t i = 0; i < sizeof(tcp) / sizeof(tcp[0]); i++) {
-		family(f, tcp[i].name, "counter", tcp[i].help);
-		for (int d = d0; d < d1; d++)
-			sample(f, tcp[i].name, iface, wl_dir_names[d], NULL, NULL,
-			       U64(*(const __u64 *)((const char *)&an->tcp[d] + tcp[i].off)));
-	}
+	/* What the bounded tables forgot to make room, by table. */
 	const struct {
 		const char *table;
 		uint64_t v;
@@ -130,6 +124,12 @@ static void metrics_analysis(FILE *f, const struct wl_snapshot *s, const char *i
 		{"scan_probes", an->scan.probes_dropped},
 	};
 
+	for (size_t i = 0; i < sizeof(tcp) / sizeof(tcp[0]); i++) {
+		family(f, tcp[i].name, "counter", tcp[i].help);
+		for (int d = d0; d < d1; d++)
+			sample(f, tcp[i].name, iface, wl_dir_names[d], NULL, NULL,
+			       U64(*(const __u64 *)((const char *)&an->tcp[d] + tcp[i].off)));
+	}
 	for (size_t i = 0; i < sizeof(loss) / sizeof(loss[0]); i++) {
 		family(f, loss[i].name, "counter", loss[i].help);
 		sample(f, loss[i].name, iface, NULL, NULL, NULL, U64(loss[i].v));

@@ -1707,9 +1707,14 @@ if (typeof document !== 'undefined') (function () {
     return list.length ? list : null;
   }
 
+  /** An interface's name as shown and as its row's key. */
+  function ifaceName(f) {
+    return String(f.name === undefined || f.name === null ? '?' : f.name);
+  }
+
   /** Fills one row; rows are kept across updates so focus and hover survive the per-second refresh. */
   function fillInterfaceRow(tr, f) {
-    const name = String(f.name === undefined || f.name === null ? '?' : f.name);
+    const name = ifaceName(f);
     const state = typeof f.state === 'string' ? f.state : '';
     const c = tr.cells;
     tr.dataset.iface = name;
@@ -1792,7 +1797,7 @@ if (typeof document !== 'undefined') (function () {
     let withDrops = 0;
     const count = { up: 0, down: 0, gone: 0 };
     list.forEach((f, i) => {
-      const key = String(f.name === undefined || f.name === null ? '?' : f.name);
+      const key = ifaceName(f);
       let tr = old.get(key);
       if (tr) old.delete(key); else tr = newInterfaceRow();
       if (fillInterfaceRow(tr, f)) withDrops++;

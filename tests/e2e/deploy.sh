@@ -146,7 +146,7 @@ test_config_flags() {
 # --- bad configuration files: exit 2 and one line naming the file and the line ----------------
 
 test_config_bad_unknown_option() {
-	conf a '# ok' "read = $CATALOG" 'interfce = eth0'
+	conf a '# ok' "read = $CATALOG" 'interfce = wlv0'
 	expect_error 2 "^wirelens: $TMPD/a.conf:3: unknown option 'interfce'" --config "$TMPD/a.conf" &&
 		conf b '--count = 5' &&
 		expect_error 2 "$TMPD/b.conf:1: unknown option '--count': write the long option name without dashes" \

@@ -138,7 +138,9 @@ def main():
     with open(os.path.join(ROOT, "packaging", "wirelens.conf")) as f:
         for line in f:
             if line.startswith("#") and " = " in line and not line.startswith("# "):
-                conf.append(line[1:].rstrip("\n"))
+                line = line[1:].rstrip("\n")
+                # The example interface becomes one named as the tests' own: never the uplink.
+                conf.append("interface = wlv0" if line.startswith("interface =") else line)
     write("fuzz_http", "capturing", http_input(
         "1", ["host", "all", "bytes", "5"], ["10", "tcp or udp port 53", "400"], "60",
         '{"filter":"tcp port 443"}', '{"interface":"lo"}', "1", "127.0.0.1:8080",
