@@ -46,6 +46,32 @@
 /* Without a known RTT, a segment filling a hole this soon after the highest one is reordering. */
 #define WL_CONN_OOO_NS 3000000ull
 
+/*
+ * The time of a frame. In the kernel, every frame reads the cheap coarse clock (updated every
+ * tick); the precise clock is read only by a frame that starts or ends a round trip, or that
+ * moves a sequence space with a gap open (reordering is told from loss by the time since). Both
+ * are CLOCK_MONOTONIC. Offline, both are the frame's timestamp.
+ */
+struct wl_clock {
+	__u64 coarse;
+	__u64 fine; /* 0: not read yet */
+};
+
+WL_INLINE __u64 wl_clock_fine(struct wl_clock *k)
+{
+#ifdef __bpf__
+	if (!k->fine)
+		k->fine = bpf_ktime_get_ns();
+#endif
+	return k->fine;
+}
+
+/* now is at least `gap` after then (clocks of different precision: now may be behind). */
+WL_INLINE int wl_after(__u64 now, __u64 then, __u64 gap)
+{
+	return now > then && now - then >= gap;
+}
+
 /* Serial-number comparisons (RFC 1982) of 32-bit sequence numbers and timestamps. */
 WL_INLINE int wl_seq_lt(__u32 a, __u32 b)
 {
@@ -112,12 +138,15 @@ WL_INLINE struct wl_event *wl_conn_event(struct wl_conn_out *o, const struct wl_
  * both halves are network.
  */
 WL_INLINE void wl_conn_rtt(struct wl_conn *c, struct wl_conn_out *o, const struct wl_pkt *p, int d,
-			   __u8 method, __u64 sent, __u64 now)
+			   __u8 method, __u64 sent, struct wl_clock *k)
 {
 	struct wl_event *e;
-	__u64 rtt;
+	__u64 rtt, now;
 
-	if (o->dir == WL_DIR_OUT || !sent || now < sent)
+	if (o->dir == WL_DIR_OUT || !sent)
+		return;
+	now = wl_clock_fine(k);
+	if (now < sent)
 		return;
 	rtt = now - sent;
 	/* The far side is the one answering: src = the sender of this frame, port its port. */
@@ -179,8 +208,9 @@ WL_INLINE int wl_tcp_timestamps(const __u8 *l4, __u32 hlen, __u32 avail, __u32 *
 
 /* One TCP segment from side d. */
 WL_INLINE void wl_conn_tcp(struct wl_conn *c, struct wl_conn_out *o, const struct wl_pkt *p,
-			   const __u8 *l4, __u32 avail, int d, __u64 now)
+			   const __u8 *l4, __u32 avail, int d, struct wl_clock *k)
 {
+	__u64 now = k->coarse;
 	__u32 hlen, seq, ack, paylen, end, tsval = 0, tsecr = 0;
 	__u8 flags = p->tcp_flags;
 	__u16 win;
@@ -218,10 +248,10 @@ WL_INLINE void wl_conn_tcp(struct wl_conn *c, struct wl_conn_out *o, const struc
 		if (wl_conn_raw_syn(hlen))
 			c->state |= WL_CONN_RAW_SYN;
 		c->isn = seq;
-		c->t_syn = now;
+		c->t_syn = wl_clock_fine(k);
 		c->t_synack = 0;
 		c->seq_next[d] = seq + 1;
-		c->t_adv[d] = now;
+		c->t_adv[d] = c->t_syn;
 		c->ts_time[0] = c->ts_time[1] = 0;
 		return;
 	}
@@ -235,12 +265,12 @@ WL_INLINE void wl_conn_tcp(struct wl_conn *c, struct wl_conn_out *o, const struc
 		}
 		if ((c->state & WL_CONN_SYN) && d != init) {
 			c->state |= WL_CONN_SYNACK | (d ? WL_CONN_SEQ_B : WL_CONN_SEQ_A);
-			c->t_synack = now;
+			c->t_synack = wl_clock_fine(k);
 			c->seq_next[d] = seq + 1;
-			c->t_adv[d] = now;
+			c->t_adv[d] = c->t_synack;
 			c->ack_last[d] = ack;
 			/* SYN -> SYN-ACK: the round trip to the responder. */
-			wl_conn_rtt(c, o, p, d, WL_RTT_HANDSHAKE, c->t_syn, now);
+			wl_conn_rtt(c, o, p, d, WL_RTT_HANDSHAKE, c->t_syn, k);
 		}
 		return;
 	}
@@ -253,7 +283,7 @@ WL_INLINE void wl_conn_tcp(struct wl_conn *c, struct wl_conn_out *o, const struc
 			c->state |= WL_CONN_ESTAB;
 			o->marks |= WL_CM_ESTAB;
 			/* SYN-ACK -> ACK: the round trip to the initiator. */
-			wl_conn_rtt(c, o, p, d, WL_RTT_HANDSHAKE, c->t_synack, now);
+			wl_conn_rtt(c, o, p, d, WL_RTT_HANDSHAKE, c->t_synack, k);
 		}
 	}
 	if ((flags & WL_TCP_RST) && (c->state & WL_CONN_SYN)) {
@@ -302,8 +332,10 @@ WL_INLINE void wl_conn_tcp(struct wl_conn *c, struct wl_conn_out *o, const struc
 
 				if (gap > WL_CONN_OOO_NS)
 					gap = WL_CONN_OOO_NS;
+				/* Into the open gap soon after it opened: reordering (precise clock). */
 				if ((c->state & hole) && !wl_seq_lt(seq, c->hole_lo[d]) &&
-				    wl_seq_lt(seq, c->hole_hi[d]) && now - c->t_adv[d] < gap) {
+				    wl_seq_lt(seq, c->hole_hi[d]) &&
+				    wl_clock_fine(k) - c->t_adv[d] < gap) {
 					c->ooo[d]++;
 					o->marks |= WL_CM_OOO;
 				} else {
@@ -318,7 +350,7 @@ WL_INLINE void wl_conn_tcp(struct wl_conn *c, struct wl_conn_out *o, const struc
 			}
 			if (wl_seq_lt(c->seq_next[d], end)) {
 				c->seq_next[d] = end;
-				c->t_adv[d] = now;
+				c->t_adv[d] = (c->state & hole) ? wl_clock_fine(k) : now;
 			}
 		} else {
 			if (wl_seq_lt(c->seq_next[d], seq)) {
@@ -328,7 +360,8 @@ WL_INLINE void wl_conn_tcp(struct wl_conn *c, struct wl_conn_out *o, const struc
 				c->state |= hole;
 			}
 			c->seq_next[d] = end;
-			c->t_adv[d] = now;
+			/* While a gap is open, the time of the highest segment tells reordering. */
+			c->t_adv[d] = (c->state & hole) ? wl_clock_fine(k) : now;
 		}
 	}
 
@@ -354,24 +387,26 @@ WL_INLINE void wl_conn_tcp(struct wl_conn *c, struct wl_conn_out *o, const struc
 		return;
 	if (c->ts_time[o_side] && (flags & WL_TCP_ACK)) {
 		if (tsecr == c->ts_val[o_side]) {
-			wl_conn_rtt(c, o, p, d, WL_RTT_TIMESTAMP, c->ts_time[o_side], now);
+			wl_conn_rtt(c, o, p, d, WL_RTT_TIMESTAMP, c->ts_time[o_side], k);
 			c->ts_time[o_side] = 0;
-			c->ts_last[o_side] = now;
+			c->ts_last[o_side] = wl_clock_fine(k);
 		} else if (wl_seq_lt(c->ts_val[o_side], tsecr)) {
 			c->ts_time[o_side] =
 				0; /* a later TSval was echoed: this one never will be */
 		}
 	}
-	if (!c->ts_time[d] && tsval != c->ts_val[d] && now - c->ts_last[d] >= WL_CONN_TS_GAP_NS) {
+	if (!c->ts_time[d] && tsval != c->ts_val[d] &&
+	    (!c->ts_last[d] || wl_after(now, c->ts_last[d], WL_CONN_TS_GAP_NS))) {
 		c->ts_val[d] = tsval;
-		c->ts_time[d] = now;
+		c->ts_time[d] = wl_clock_fine(k);
 	}
 }
 
 /* ICMP/ICMPv6: echo round trips, and port-unreachable errors as answers to UDP probes. */
 WL_INLINE void wl_conn_icmp(struct wl_conn *c, struct wl_conn_out *o, const struct wl_pkt *p,
-			    const __u8 *l4, __u32 avail, int d, __u64 now)
+			    const __u8 *l4, __u32 avail, int d, struct wl_clock *k)
 {
+	__u64 now = k->coarse;
 	int v6 = p->l4 == WL_L4_ICMPV6, o_side = !d;
 	__u8 type, code;
 	__u32 idseq;
@@ -388,15 +423,15 @@ WL_INLINE void wl_conn_icmp(struct wl_conn *c, struct wl_conn_out *o, const stru
 		 * only once it looks lost; another pinger's replaces it at once.
 		 */
 		if (!c->ts_time[d] || (c->ts_val[d] >> 16) != (idseq >> 16) ||
-		    now - c->ts_time[d] > WL_CONN_ECHO_LOST_NS) {
+		    wl_after(now, c->ts_time[d], WL_CONN_ECHO_LOST_NS + 1)) {
 			c->ts_val[d] = idseq;
-			c->ts_time[d] = now;
+			c->ts_time[d] = wl_clock_fine(k);
 		}
 		return;
 	}
 	if ((!v6 && type == 0) || (v6 && type == 129)) {
 		if (c->ts_time[o_side] && c->ts_val[o_side] == idseq) {
-			wl_conn_rtt(c, o, p, d, WL_RTT_ICMP, c->ts_time[o_side], now);
+			wl_conn_rtt(c, o, p, d, WL_RTT_ICMP, c->ts_time[o_side], k);
 			c->ts_time[o_side] = 0;
 		}
 		return;
@@ -492,8 +527,8 @@ WL_INLINE int wl_conn_udp_quiet(const struct wl_conn *c, const struct wl_flow_ke
  * `avail` bytes (at most WL_CONN_L4_LEN) of the transport header. o->dir must be set; o->nev
  * and o->marks are reset here.
  */
-WL_INLINE void wl_conn_update(struct wl_conn *c, struct wl_conn_out *o, const struct wl_pkt *p,
-			      const __u8 *l4, __u32 avail, int d, __u64 now)
+WL_INLINE void wl_conn_update_clk(struct wl_conn *c, struct wl_conn_out *o, const struct wl_pkt *p,
+				  const __u8 *l4, __u32 avail, int d, struct wl_clock *k)
 {
 	o->nev = 0;
 	o->marks = 0;
@@ -502,11 +537,20 @@ WL_INLINE void wl_conn_update(struct wl_conn *c, struct wl_conn_out *o, const st
 	if (avail > WL_CONN_L4_LEN)
 		avail = WL_CONN_L4_LEN;
 	if (p->l4 == WL_L4_TCP)
-		wl_conn_tcp(c, o, p, l4, avail, d, now);
+		wl_conn_tcp(c, o, p, l4, avail, d, k);
 	else if (p->l4 == WL_L4_ICMP || p->l4 == WL_L4_ICMPV6)
-		wl_conn_icmp(c, o, p, l4, avail, d, now);
+		wl_conn_icmp(c, o, p, l4, avail, d, k);
 	else if (p->l4 == WL_L4_UDP)
-		wl_conn_udp(c, o, p, d, now);
+		wl_conn_udp(c, o, p, d, k->coarse);
+}
+
+/* The same with one clock: a frame's timestamp (the pcap path). */
+WL_INLINE void wl_conn_update(struct wl_conn *c, struct wl_conn_out *o, const struct wl_pkt *p,
+			      const __u8 *l4, __u32 avail, int d, __u64 now)
+{
+	struct wl_clock k = {.coarse = now, .fine = now};
+
+	wl_conn_update_clk(c, o, p, l4, avail, d, &k);
 }
 
 #endif /* WIRELENS_CONN_H */

@@ -60,4 +60,38 @@ WL_INLINE int wl_flow_key_of(const struct wl_pkt *p, struct wl_flow_key *k, int 
 	return 1;
 }
 
+/*
+ * The same for an IPv4 frame, straight into the kernel's short key (wl_flow_key4): the same
+ * normalisation, since the addresses' other 12 bytes are zero on both sides.
+ */
+WL_INLINE int wl_flow_key4_build(const struct wl_pkt *p, struct wl_flow_key4 *k, int *from_b)
+{
+	__u32 s = *(const __u32 *)p->saddr, d = *(const __u32 *)p->daddr;
+	int b;
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	s = __builtin_bswap32(s); /* compared as big-endian numbers: byte by byte */
+	d = __builtin_bswap32(d);
+#endif
+
+	if (!(p->flags & WL_PF_ADDRS) || p->l3 != WL_L3_IPV4)
+		return 0;
+	b = s != d ? s > d : p->sport > p->dport;
+	if (b) {
+		__builtin_memcpy(k->a, p->daddr, 4);
+		__builtin_memcpy(k->b, p->saddr, 4);
+		k->port_a = p->dport;
+		k->port_b = p->sport;
+	} else {
+		__builtin_memcpy(k->a, p->saddr, 4);
+		__builtin_memcpy(k->b, p->daddr, 4);
+		k->port_a = p->sport;
+		k->port_b = p->dport;
+	}
+	k->proto = p->ip_proto;
+	k->pad = 0;
+	*from_b = b;
+	return 1;
+}
+
 #endif /* WIRELENS_FLOW_H */

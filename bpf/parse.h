@@ -26,6 +26,16 @@
 #define WL_INLINE static inline __attribute__((always_inline))
 #endif
 
+/*
+ * BPF: make the compiler forget what it knows of x, so that a bound it could prove redundant
+ * (a mask after a comparison) is still there for the verifier, which does not know it.
+ */
+#ifdef __bpf__
+#define WL_OPAQUE(x) asm volatile("" : "+r"(x))
+#else
+#define WL_OPAQUE(x) ((void)0)
+#endif
+
 #define WL_ETH_HLEN	    14
 #define WL_ETH_P_IPV4	    0x0800
 #define WL_ETH_P_ARP	    0x0806
@@ -41,9 +51,16 @@
 #define WL_IPPROTO_ICMPV6   58
 #define WL_IPPROTO_NONE	    59
 #define WL_IPPROTO_DSTOPTS  60
-/* At most this many VLAN tags and IPv6 extension headers are walked. */
-#define WL_MAX_VLAN	2
-#define WL_MAX_IPV6_EXT 8
+/* At most this many VLAN tags are skipped. */
+#define WL_MAX_VLAN 2
+/*
+ * IPv6 extension headers: the first WL_MAX_IPV6_EXT are walked inline (unrolled in BPF); a
+ * longer chain is walked on, in a loop, to the end of the captured bytes as long as each header
+ * starts within the first WL_IPV6_EXT_SPAN bytes of the frame (a chain of 500 headers of 8
+ * bytes). Past that, the upper-layer protocol is unknown (other, malformed).
+ */
+#define WL_MAX_IPV6_EXT	 8
+#define WL_IPV6_EXT_SPAN 4096
 
 /* wl_pkt.flags */
 #define WL_PF_TRUNCATED	     0x01 /* a header the frame announces is cut short */
@@ -51,6 +68,12 @@
 #define WL_PF_FRAGMENT	     0x04 /* an IPv4/IPv6 fragment (first or later) */
 #define WL_PF_LATER_FRAGMENT 0x08 /* a fragment with a non-zero offset: no L4 header */
 #define WL_PF_ADDRS	     0x10 /* saddr/daddr hold the IP addresses */
+/*
+ * Never seen by callers of the parser: the IPv6 chain goes on past the headers walked inline;
+ * ip_proto holds the next header and l4_off where it starts. The host walks on at once; the BPF
+ * program in a function of its own (wl_parse_deep in bpf/wirelens.bpf.c).
+ */
+#define WL_PF_DEEP_EXT 0x80
 
 /* The result of parsing one frame. Addresses: IPv4 in the first 4 bytes, the rest zero. */
 struct wl_pkt {
@@ -72,7 +95,7 @@ struct wl_pkt {
 	__u16 ip_len;	   /* IP datagram length from the header (IPv6: payload + 40) */
 	__u8 saddr[16];
 	__u8 daddr[16];
-};
+} __attribute__((aligned(8))); /* the addresses copy and compare in words */
 
 struct wl_cursor {
 	const __u8 *start;
@@ -85,19 +108,24 @@ WL_INLINE __u16 wl_get16(const __u8 *p)
 	return (__u16)((p[0] << 8) | p[1]);
 }
 
-/* Skip up to WL_MAX_VLAN 802.1Q/802.1ad tags. Returns the inner EtherType or -1. */
+/*
+ * Skip up to WL_MAX_VLAN 802.1Q/802.1ad tags, less those already taken out of the frame (a tag
+ * in skb metadata: p->vlan_depth preset). Returns the inner EtherType or -1.
+ */
 WL_INLINE int wl_parse_vlan(struct wl_cursor *c, struct wl_pkt *p, int proto)
 {
 	const __u8 *h;
 
 	WL_UNROLL
 	for (int i = 0; i < WL_MAX_VLAN; i++) {
+		if (i < p->vlan_depth)
+			continue;
 		if (proto != WL_ETH_P_8021Q && proto != WL_ETH_P_8021AD)
 			break;
 		h = c->pos;
 		if (h + 4 > c->end)
 			return -1;
-		if (i == 0)
+		if (!p->vlan_depth)
 			p->vlan_id = wl_get16(h) & 0x0fff;
 		p->vlan_depth++;
 		proto = wl_get16(h + 2);
@@ -161,6 +189,92 @@ WL_INLINE int wl_ipv6_is_ext(int nh)
 }
 
 /*
+ * One IPv6 extension header at c->pos whose type is *nh: moves past it and sets *nh to its Next
+ * Header. Returns 0 to go on, or the parser's result when the chain ends here: -2 for a header
+ * cut short or a later fragment (which has no further headers).
+ */
+WL_INLINE int wl_ipv6_ext_one(struct wl_cursor *c, struct wl_pkt *p, int *nh)
+{
+	const __u8 *h = c->pos;
+
+	if (h + 8 > c->end) {
+		p->ip_proto = (__u8)*nh;
+		p->flags |= WL_PF_TRUNCATED;
+		return -2;
+	}
+	if (*nh == WL_IPPROTO_FRAGMENT) {
+		p->flags |= WL_PF_FRAGMENT;
+		if (wl_get16(h + 2) & 0xfff8)
+			p->flags |= WL_PF_LATER_FRAGMENT;
+		*nh = h[0];
+		c->pos = h + 8;
+		if (p->flags & WL_PF_LATER_FRAGMENT) {
+			/* No further headers in a later fragment: count by its Next Header. */
+			p->ip_proto = (__u8)*nh;
+			return -2;
+		}
+		return 0;
+	}
+	/* The whole extension header must be in the frame, not only its first 8 bytes. */
+	if (h + ((__u32)h[1] + 1) * 8 > c->end) {
+		p->ip_proto = (__u8)*nh;
+		p->flags |= WL_PF_TRUNCATED;
+		return -2;
+	}
+	*nh = h[0];
+	c->pos = h + ((__u32)h[1] + 1) * 8;
+	return 0;
+}
+
+/* The end of an IPv6 chain: the upper-layer protocol, or other + malformed past the span. */
+WL_INLINE int wl_ipv6_ext_end(struct wl_pkt *p, int nh)
+{
+	p->ip_proto = (__u8)nh;
+	if (wl_ipv6_is_ext(nh)) {
+		p->flags |= WL_PF_MALFORMED;
+		return -2;
+	}
+	return nh;
+}
+
+/* Where a walk through a long IPv6 chain is: the next header's offset and type. */
+struct wl_ipv6_walk {
+	__u32 off;
+	int nh;
+	int ret; /* when done: the parser's result (the upper-layer protocol, or < 0) */
+	__u32 pad;
+};
+
+/*
+ * One step of the walk through a long IPv6 chain in the frame [start, end): returns 1 when the
+ * chain has ended (w->ret set), 0 to go on. Headers must start within WL_IPV6_EXT_SPAN bytes;
+ * each step moves at least 8 bytes on, so WL_IPV6_EXT_SPAN / 8 steps always end the walk. BPF
+ * runs the steps with bpf_loop(), on a copy of the frame's first bytes in map memory, so that
+ * the verifier checks one step, not each.
+ */
+WL_INLINE int wl_ipv6_walk_step(const __u8 *start, const __u8 *end, struct wl_pkt *p,
+				struct wl_ipv6_walk *w)
+{
+	struct wl_cursor c = {.start = start, .pos = start, .end = end};
+	__u32 off = w->off;
+	int r;
+
+	if (!wl_ipv6_is_ext(w->nh) || off >= WL_IPV6_EXT_SPAN) {
+		w->ret = wl_ipv6_ext_end(p, w->nh);
+		return 1;
+	}
+	WL_OPAQUE(off);
+	c.pos = start + (off & (WL_IPV6_EXT_SPAN - 1));
+	r = wl_ipv6_ext_one(&c, p, &w->nh);
+	if (r) {
+		w->ret = r;
+		return 1;
+	}
+	w->off = (__u32)(c.pos - start);
+	return 0;
+}
+
+/*
  * IPv6 header and extension headers (hop-by-hop, routing, fragment, destination options).
  * Returns the upper-layer protocol number (the fragment header's Next Header for fragments),
  * or -1 if the fixed header is short. Sets ip_proto even when a later header is cut short.
@@ -168,7 +282,7 @@ WL_INLINE int wl_ipv6_is_ext(int nh)
 WL_INLINE int wl_parse_ipv6(struct wl_cursor *c, struct wl_pkt *p)
 {
 	const __u8 *h = c->pos;
-	int nh;
+	int nh, r;
 
 	if (h + 40 > c->end)
 		return -1;
@@ -188,41 +302,30 @@ WL_INLINE int wl_parse_ipv6(struct wl_cursor *c, struct wl_pkt *p)
 	for (int i = 0; i < WL_MAX_IPV6_EXT; i++) {
 		if (!wl_ipv6_is_ext(nh))
 			break;
-		h = c->pos;
-		if (h + 8 > c->end) {
-			p->ip_proto = (__u8)nh;
-			p->flags |= WL_PF_TRUNCATED;
-			return -2;
-		}
-		if (nh == WL_IPPROTO_FRAGMENT) {
-			p->flags |= WL_PF_FRAGMENT;
-			if (wl_get16(h + 2) & 0xfff8)
-				p->flags |= WL_PF_LATER_FRAGMENT;
-			nh = h[0];
-			c->pos = h + 8;
-			if (p->flags & WL_PF_LATER_FRAGMENT) {
-				/* No further headers in a later fragment: count by its Next Header. */
-				p->ip_proto = (__u8)nh;
-				return -2;
-			}
-			continue;
-		}
-		/* The whole extension header must be in the frame, not only its first 8 bytes. */
-		if (h + ((__u32)h[1] + 1) * 8 > c->end) {
-			p->ip_proto = (__u8)nh;
-			p->flags |= WL_PF_TRUNCATED;
-			return -2;
-		}
-		nh = h[0];
-		c->pos = h + ((__u32)h[1] + 1) * 8;
+		r = wl_ipv6_ext_one(c, p, &nh);
+		if (r)
+			return r;
 	}
+	if (!wl_ipv6_is_ext(nh))
+		return wl_ipv6_ext_end(p, nh);
+	/* A long chain: walk on. */
 	p->ip_proto = (__u8)nh;
-	if (wl_ipv6_is_ext(nh)) {
-		/* Deeper chain than we walk: the upper-layer protocol is unknown. */
-		p->flags |= WL_PF_MALFORMED;
-		return -2;
+	p->l4_off = (__u16)(c->pos - c->start);
+	p->flags |= WL_PF_DEEP_EXT;
+#ifdef __bpf__
+	return -2; /* the program walks on, in a function of its own (bpf/wirelens.bpf.c) */
+#else
+	{
+		struct wl_ipv6_walk w = {.off = p->l4_off, .nh = nh};
+
+		p->flags &= ~WL_PF_DEEP_EXT;
+		p->l4_off = 0;
+		while (!wl_ipv6_walk_step(c->start, c->end, p, &w))
+			;
+		c->pos = c->start + w.off;
+		return w.ret;
 	}
-	return nh;
+#endif
 }
 
 /*
@@ -295,6 +398,17 @@ WL_INLINE __u8 wl_l4_of_proto(int proto)
 	}
 }
 
+/* After the IP headers: the l4 class from ip_proto, then the transport header (proto >= 0). */
+WL_INLINE void wl_parse_upper(struct wl_cursor *c, struct wl_pkt *p, int proto)
+{
+	p->l4 = wl_l4_of_proto(p->ip_proto);
+	if (p->l4 == WL_L4_TCP || p->l4 == WL_L4_UDP)
+		p->app = WL_APP_UNKNOWN;
+	if (proto < 0 || (p->flags & WL_PF_LATER_FRAGMENT))
+		return;
+	wl_parse_l4(c, p, proto);
+}
+
 /*
  * Classify from the network header on, given its EtherType. Used directly by pcap link types
  * without an Ethernet header (Linux cooked capture, raw IP, BSD loopback).
@@ -326,12 +440,7 @@ WL_INLINE void wl_parse_l3(struct wl_cursor *c, struct wl_pkt *p, int ethertype)
 			p->flags |= WL_PF_TRUNCATED;
 		return;
 	}
-	p->l4 = wl_l4_of_proto(p->ip_proto);
-	if (p->l4 == WL_L4_TCP || p->l4 == WL_L4_UDP)
-		p->app = WL_APP_UNKNOWN;
-	if (proto < 0 || (p->flags & WL_PF_LATER_FRAGMENT))
-		return;
-	wl_parse_l4(c, p, proto);
+	wl_parse_upper(c, p, proto);
 }
 
 WL_INLINE void wl_pkt_init(struct wl_pkt *p)
@@ -355,19 +464,33 @@ WL_INLINE void wl_parse_after_link(struct wl_cursor *c, struct wl_pkt *p, int pr
 	wl_parse_l3(c, p, proto);
 }
 
-/* Parse an Ethernet frame [data, end). Never fails: what can't be parsed is `other`. */
-WL_INLINE void wl_parse_frame(const void *data, const void *end, struct wl_pkt *p)
+/*
+ * Parse an Ethernet frame [data, end) whose outermost VLAN tag, when tagged, was taken out into
+ * metadata (the TC hooks: vid is its VLAN ID). Never fails: what can't be parsed is `other`.
+ */
+WL_INLINE void wl_parse_frame_tagged(const void *data, const void *end, struct wl_pkt *p,
+				     int tagged, __u16 vid)
 {
 	struct wl_cursor c = {.start = data, .pos = data, .end = end};
 	int proto;
 
 	wl_pkt_init(p);
+	if (tagged) {
+		p->vlan_depth = 1;
+		p->vlan_id = vid & 0x0fff;
+	}
 	proto = wl_parse_eth(&c);
 	if (proto < 0) {
 		p->flags |= WL_PF_TRUNCATED;
 		return;
 	}
 	wl_parse_after_link(&c, p, proto);
+}
+
+/* Parse an Ethernet frame [data, end). Never fails: what can't be parsed is `other`. */
+WL_INLINE void wl_parse_frame(const void *data, const void *end, struct wl_pkt *p)
+{
+	wl_parse_frame_tagged(data, end, p, false, 0);
 }
 
 /*
@@ -382,30 +505,39 @@ WL_INLINE void wl_parse_raw(const void *data, const void *end, int ethertype, st
 	wl_parse_after_link(&c, p, ethertype);
 }
 
-/* Add one classified frame of `len` bytes to a stats record (non-atomic: per-CPU values). */
-WL_INLINE void wl_stats_add(struct wl_stats *s, const struct wl_pkt *p, __u64 len)
+/*
+ * Add `pkts` classified frames of `len` bytes in all to a stats record (non-atomic: per-CPU
+ * values). More than one frame: a GSO/GRO aggregate counted as the frames it stands for.
+ */
+WL_INLINE void wl_stats_add_n(struct wl_stats *s, const struct wl_pkt *p, __u32 pkts, __u64 len)
 {
 	struct wl_counter *ctr;
 
-	s->total.packets++;
+	s->total.packets += pkts;
 	s->total.bytes += len;
 	ctr = wl_stats_l3(s, p->l3);
-	ctr->packets++;
+	ctr->packets += pkts;
 	ctr->bytes += len;
 	ctr = wl_stats_l4(s, p->l4);
-	ctr->packets++;
+	ctr->packets += pkts;
 	ctr->bytes += len;
 	ctr = wl_stats_app(s, p->app);
-	ctr->packets++;
+	ctr->packets += pkts;
 	ctr->bytes += len;
 	if (p->flags & WL_PF_TRUNCATED) {
-		s->truncated.packets++;
+		s->truncated.packets += pkts;
 		s->truncated.bytes += len;
 	}
 	if (p->flags & WL_PF_MALFORMED) {
-		s->malformed.packets++;
+		s->malformed.packets += pkts;
 		s->malformed.bytes += len;
 	}
+}
+
+/* Add one classified frame of `len` bytes. */
+WL_INLINE void wl_stats_add(struct wl_stats *s, const struct wl_pkt *p, __u64 len)
+{
+	wl_stats_add_n(s, p, 1, len);
 }
 
 /* The classification part of a packet record, the same in the kernel and the pcap path. */

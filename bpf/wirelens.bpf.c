@@ -1,5 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* XDP (ingress) and TC (egress) programs: classify every frame and count it per CPU. */
+/*
+ * The ingress programs (XDP, or TC where XDP would cost the host throughput) and the TC egress
+ * program: classify every frame and count it per CPU, in flows and in the connection analysis.
+ *
+ * The common path of a frame costs one coarse clock read, plain (per-CPU or single-writer)
+ * adds, one flow lookup and, for a new flow, one insert. The precise clock is read only by a
+ * frame that starts or ends a round trip (bpf/conn.h) or is sampled into a record; nothing is
+ * copied for a record unless one is emitted.
+ */
 #define BPF_NO_PRESERVE_ACCESS_INDEX /* no CO-RE relocations: loads without kernel BTF too */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -10,7 +18,11 @@
 #include "filter_vm.h"
 #include "conn.h"
 
-#define TC_ACT_OK 0
+/*
+ * TC verdict: "go on" (TC_ACT_UNSPEC for clsact, TCX_NEXT for TCX): the frame passes, and any
+ * program attached after ours still runs. A passive sensor never ends the chain.
+ */
+#define WL_TC_NEXT (-1)
 
 /*
  * Load-time settings. cfg_xdp_frags: the kernel has bpf_xdp_get_buff_len() and the program is
@@ -23,6 +35,11 @@ const volatile __u8 cfg_flows = 1;
 const volatile __u8 cfg_conn = 1;
 /* cfg_max_packets: -c N counts only the first N frames of both hooks together; 0: no limit. */
 const volatile __u64 cfg_max_packets = 0;
+/*
+ * cfg_link: the interface's number in the daemon, put in every flow key: one flow table (and one
+ * set of the other large maps) serves every interface, each with its own small counter maps.
+ */
+const volatile __u16 cfg_link = 0;
 /* Frames admitted so far under cfg_max_packets (shared by all CPUs, hence atomic). */
 __u64 wl_admitted = 0;
 
@@ -34,13 +51,23 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } wl_stats SEC(".maps");
 
-/* Flows, normalised 5-tuples; the least recently used are evicted when full. */
+/*
+ * Flows, normalised 5-tuples, IPv4 and IPv6 apart (a short key hashes faster); the least
+ * recently used are evicted when full. Sizes set at load time by --flow-table-size.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, WL_FLOW_TABLE_DEFAULT); /* set at load time by --flow-table-size */
+	__uint(max_entries, WL_FLOW_TABLE_DEFAULT);
+	__type(key, struct wl_flow_key4);
+	__type(value, struct wl_flow_val);
+} wl_flows4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, WL_FLOW_TABLE_DEFAULT / 4);
 	__type(key, struct wl_flow_key);
 	__type(value, struct wl_flow_val);
-} wl_flows SEC(".maps");
+} wl_flows6 SEC(".maps");
 
 /* Sensor health counters that are not per direction. */
 struct {
@@ -51,6 +78,9 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } wl_health SEC(".maps");
 
+/* A long IPv6 chain is walked in a copy of the frame's first bytes (as far as it may reach). */
+#define WL_DEEP_LEN (2 * WL_IPV6_EXT_SPAN)
+
 /*
  * Per-CPU scratch space: the parse result, the filter's view of the frame and the packet
  * record being built. In map memory rather than on the stack: the stack is too small, and
@@ -60,6 +90,14 @@ struct {
  */
 struct wl_scratch {
 	struct wl_pkt pkt;
+	struct wl_clock clk;
+	struct wl_flow_key key;
+	struct wl_flow_key4 key4;
+	__u32 pkts;  /* frames this one stands for (a GSO/GRO aggregate: its segments) */
+	__u32 bytes; /* and their bytes, each with its headers */
+	__u32 l4n;   /* transport header bytes in l4, for the connection analysis */
+	__u8 dir;    /* enum wl_dir */
+	__u8 pad[3];
 	struct wl_filter_env env;
 	struct wl_filter_state fst;
 	__u32 nth; /* matching frames since the last sample */
@@ -69,6 +107,9 @@ struct wl_scratch {
 	struct wl_conn_out cout;
 	__u8 l4[WL_CONN_L4_LEN + 16];
 	struct wl_flow_val newflow;
+	struct wl_ipv6_walk walk;
+	__u32 deep_len;
+	__u8 deep[WL_DEEP_LEN + 128];
 };
 
 struct {
@@ -77,6 +118,15 @@ struct {
 	__type(key, __u32);
 	__type(value, struct wl_scratch);
 } wl_scratch SEC(".maps");
+
+/* Whose counters the pinned maps hold (user/loader.c); the programs never touch it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct wl_ident);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} wl_ident SEC(".maps");
 
 /* TCP health and handshakes over all flows, per direction. */
 struct {
@@ -93,66 +143,6 @@ struct {
 	__uint(max_entries, 1 << 18);
 } wl_events SEC(".maps");
 
-/* Returns the frame's flow value (NULL: no flow) and sets *from_b. */
-static __always_inline struct wl_flow_val *count_flow(const struct wl_pkt *p, __u64 len,
-						      enum wl_dir dir, int *side)
-{
-	struct wl_flow_key k;
-	struct wl_flow_val *v;
-	struct wl_counter *c;
-	__u64 now;
-	int from_b;
-
-	if (!wl_flow_key_of(p, &k, &from_b))
-		return NULL;
-	*side = from_b;
-	now = bpf_ktime_get_ns();
-	v = bpf_map_lookup_elem(&wl_flows, &k);
-	if (!v) {
-		/* A new value is built in the scratch map: it is too big for the stack. */
-		__u32 zero = 0;
-		struct wl_scratch *sc = bpf_map_lookup_elem(&wl_scratch, &zero);
-
-		if (!sc)
-			return NULL;
-		__builtin_memset(&sc->newflow, 0, sizeof(sc->newflow));
-		sc->newflow.first_ns = now;
-		sc->newflow.flags = from_b ? WL_FLOW_F_B_FIRST : 0;
-		/* EEXIST: another CPU inserted it first; the lookup below finds theirs. */
-		bpf_map_update_elem(&wl_flows, &k, &sc->newflow, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&wl_flows, &k);
-		if (!v) {
-			__u32 zero = 0;
-			struct wl_health *h = bpf_map_lookup_elem(&wl_health, &zero);
-
-			if (h)
-				h->flow_insert_failed++;
-			return NULL;
-		}
-	}
-	/* Shared between CPUs: atomic adds. Flags and timestamps may race harmlessly. */
-	c = from_b ? &v->ba : &v->ab;
-	__sync_fetch_and_add(&c->packets, 1);
-	__sync_fetch_and_add(&c->bytes, len);
-	if (dir == WL_DIR_IN || dir == WL_DIR_OUT) {
-		c = dir == WL_DIR_IN ? &v->in : &v->out;
-		__sync_fetch_and_add(&c->packets, 1);
-		__sync_fetch_and_add(&c->bytes, len);
-	}
-	v->last_ns = now;
-	if (p->l4 == WL_L4_TCP) {
-		if (from_b)
-			v->tcp_flags_ba |= p->tcp_flags;
-		else
-			v->tcp_flags_ab |= p->tcp_flags;
-	}
-	if (v->app <= WL_APP_UNKNOWN && p->app > WL_APP_UNKNOWN)
-		v->app = p->app;
-	else if (v->app == WL_APP_NONE)
-		v->app = p->app;
-	return v;
-}
-
 /* Sampled packet records for the daemon (size set at load time). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -162,19 +152,30 @@ struct {
 /* Run-time settings and the two filter programs (the daemon fills one, then switches). */
 struct wl_settings wl_set = {.sample_every = 1, .snaplen = WL_SNAPLEN_DEFAULT};
 struct wl_filter_prog wl_filter[2];
-/* The second whose samples are being counted against max_samples_per_sec, and the count. */
-__u64 wl_rate_sec;
+/*
+ * The end (coarse CLOCK_MONOTONIC) of the second whose records are counted against
+ * max_samples_per_sec, and the count.
+ */
+__u64 wl_rate_end;
 __u64 wl_rate_count;
+
+/* Filter instructions run per bpf_loop() step: fewer calls, one step checked by the verifier. */
+#define WL_FILTER_BATCH 4
 
 static long filter_step(__u64 i, void *ctx)
 {
+	const struct wl_filter_prog *prog = &wl_filter[wl_set.filter_slot & 1];
 	struct wl_scratch *sc;
 	__u32 zero = 0;
 
 	sc = bpf_map_lookup_elem(&wl_scratch, &zero);
 	if (!sc)
 		return 1;
-	return wl_filter_step(&wl_filter[wl_set.filter_slot & 1], &sc->fst, sc->win, &sc->env);
+#pragma unroll
+	for (int k = 0; k < WL_FILTER_BATCH; k++)
+		if (wl_filter_step(prog, &sc->fst, sc->win, &sc->env))
+			return 1;
+	return 0;
 }
 
 /*
@@ -214,6 +215,26 @@ static __always_inline int frame_bytes(void *ctx, bool tc, __u8 *dst, __u32 n, _
 	return bpf_skb_load_bytes(skb, 12, dst + 16, bounded_len(n - 16, mask));
 }
 
+/*
+ * The filter's verdict on the frame whose first caplen bytes are in the scratch window: 1 to
+ * count it, 0 not. The program is interpreted WL_FILTER_BATCH instructions per bpf_loop()
+ * step. A global function: the verifier checks the interpreter once.
+ */
+__noinline int wl_filter_run(__u32 caplen)
+{
+	struct wl_scratch *sc;
+	__u32 zero = 0;
+
+	sc = bpf_map_lookup_elem(&wl_scratch, &zero);
+	if (!sc)
+		return 0;
+	sc->env.caplen = caplen;
+	sc->fst.a = sc->fst.x = sc->fst.pc = sc->fst.done = sc->fst.verdict = 0;
+	bpf_loop(WL_FILTER_MAX_INSNS / WL_FILTER_BATCH + 1, filter_step, NULL, 0);
+	return sc->fst.done && sc->fst.verdict;
+}
+
+/* No filter: no cost but one load. A filter: the window copied, then its verdict. */
 static __always_inline bool filter_match(void *ctx, bool tc, struct wl_scratch *sc, __u64 len)
 {
 	__u32 n = len < WL_FILTER_WINDOW ? len : WL_FILTER_WINDOW;
@@ -224,12 +245,14 @@ static __always_inline bool filter_match(void *ctx, bool tc, struct wl_scratch *
 		n = 0; /* unreadable: every load fails, as on an empty capture */
 	sc->env.caplen = n;
 	sc->env.app = sc->pkt.app;
-	sc->fst.a = sc->fst.x = sc->fst.pc = sc->fst.done = sc->fst.verdict = 0;
-	bpf_loop(WL_FILTER_MAX_INSNS, filter_step, NULL, 0);
-	return sc->fst.done && sc->fst.verdict;
+	return wl_filter_run(n);
 }
 
-/* 1 in sample_every matching frames, at most max_samples_per_sec per second in all. */
+/*
+ * 1 in sample_every matching frames, at most max_samples_per_sec per second in all. A frame over
+ * the limit costs two reads of shared, rarely written words; the record itself (the precise
+ * clock, the copy of the frame) is made only when one is emitted.
+ */
 static __always_inline void sample(void *ctx, bool tc, struct wl_scratch *sc, __u64 len,
 				   enum wl_dir dir, __u32 ifindex)
 {
@@ -238,31 +261,37 @@ static __always_inline void sample(void *ctx, bool tc, struct wl_scratch *sc, __
 	__u32 every = wl_set.sample_every, cap = wl_set.max_samples_per_sec, snap, n;
 	struct wl_health *h;
 	__u32 zero = 0;
-	__u64 now;
 
-	if (!every || ++sc->nth < every)
+	if (!every)
 		return;
-	sc->nth = 0;
-	h = bpf_map_lookup_elem(&wl_health, &zero);
-	if (!h)
-		return;
-	now = bpf_ktime_get_boot_ns();
+	if (every > 1) {
+		if (++sc->nth < every)
+			return;
+		sc->nth = 0;
+	}
 	if (cap) {
-		__u64 sec = now / 1000000000ull;
+		__u64 now = sc->clk.coarse;
 
-		if (sec != wl_rate_sec) {
+		if (now >= wl_rate_end) {
 			/* The first CPU into a new second restarts the count. */
-			__u64 old = wl_rate_sec;
+			__u64 old = wl_rate_end;
 
-			if (__sync_val_compare_and_swap(&wl_rate_sec, old, sec) == old)
+			if (__sync_val_compare_and_swap(
+				    &wl_rate_end, old, (now / 1000000000ull + 1) * 1000000000ull) ==
+			    old)
 				wl_rate_count = 0;
 		}
 		/* Over the limit: a plain read, no atomic on a line every CPU shares. */
 		if (wl_rate_count >= cap || __sync_fetch_and_add(&wl_rate_count, 1) >= cap) {
-			h->samples_limited++;
+			h = bpf_map_lookup_elem(&wl_health, &zero);
+			if (h)
+				h->samples_limited++;
 			return;
 		}
 	}
+	h = bpf_map_lookup_elem(&wl_health, &zero);
+	if (!h)
+		return;
 	snap = wl_set.snaplen;
 	if (snap > WL_SNAPLEN_MAX)
 		snap = WL_SNAPLEN_MAX;
@@ -277,7 +306,7 @@ static __always_inline void sample(void *ctx, bool tc, struct wl_scratch *sc, __
 		n = WL_SNAPLEN_MAX;
 	if (frame_bytes(ctx, tc, sc->data, n, WL_SNAPLEN_MAX - 1))
 		n = 0;
-	r->ts_ns = now;
+	r->ts_ns = bpf_ktime_get_boot_ns();
 	r->ifindex = ifindex;
 	r->len = len;
 	r->caplen = n;
@@ -302,13 +331,34 @@ static __always_inline __u32 conn_header(void *ctx, bool tc, struct wl_scratch *
 
 	if (!off || off >= framelen || (p->flags & WL_PF_LATER_FRAGMENT))
 		return 0;
-	if (p->l4 != WL_L4_TCP && p->l4 != WL_L4_UDP && p->l4 != WL_L4_ICMP &&
-	    p->l4 != WL_L4_ICMPV6)
+	if (p->l4 == WL_L4_UDP)
+		return 8; /* the analysis of UDP reads no header bytes: the parse result is enough */
+	if (p->l4 != WL_L4_TCP && p->l4 != WL_L4_ICMP && p->l4 != WL_L4_ICMPV6)
 		return 0;
 	n = framelen - off;
+	/* TCP: its header with options, no more; ICMP: the quoted datagram's start too. */
+	if (p->l4 == WL_L4_TCP && p->payload_off > off && n > (__u32)p->payload_off - off)
+		n = p->payload_off - off;
 	if (n > WL_CONN_L4_LEN)
 		n = WL_CONN_L4_LEN;
 	n = bounded_len(n, WL_CONN_L4_LEN - 1);
+	if (!tc && off < 1024) {
+		/* XDP: straight from the frame, in words, when the bytes are there (a call less). */
+		const __u8 *data = (void *)(long)((struct xdp_md *)ctx)->data;
+		const __u8 *end = (void *)(long)((struct xdp_md *)ctx)->data_end;
+		__u32 o = off;
+
+		WL_OPAQUE(o);
+		o &= 1023;
+		if (data + o + WL_CONN_L4_LEN <= end) {
+			__builtin_memcpy(sc->l4, data + o, WL_CONN_L4_LEN);
+			return n;
+		}
+		if (n <= 32 && data + o + 32 <= end) {
+			__builtin_memcpy(sc->l4, data + o, 32);
+			return n;
+		}
+	}
 	if (tc)
 		err = bpf_skb_load_bytes(ctx, off, sc->l4, n);
 	else
@@ -317,27 +367,33 @@ static __always_inline __u32 conn_header(void *ctx, bool tc, struct wl_scratch *
 }
 
 /*
- * Connection analysis of a frame's flow: updates the flow's wl_conn, counts TCP health and
- * hands the events on. A global function: the verifier checks it once, apart from the many
- * paths of the parser. meta: the side the frame comes from (bit 0), its wl_dir (bits 8-15),
- * the transport header bytes read (bits 16-31).
+ * The connection analysis of one frame of a flow (side: where it comes from): updates the
+ * flow's wl_conn and leaves what it found in sc->cout. A global function: the verifier checks it
+ * once, apart from the paths of the flow accounting, whether v is in the table or a new flow
+ * built in scratch memory.
  */
-__noinline int wl_conn_frame(struct wl_scratch *sc, struct wl_flow_val *v, __u32 meta)
+__noinline int wl_conn_frame(struct wl_scratch *sc, struct wl_flow_val *v, __u32 side)
 {
-	struct wl_tcp_stats *ts;
-	struct wl_conn_out *o;
-	struct wl_health *h;
-	__u32 key, zero = 0;
-
 	if (!sc || !v)
 		return 0;
-	o = &sc->cout;
-	key = (meta >> 8) & 0xff;
-	o->dir = key;
-	wl_conn_update(&v->conn, o, &sc->pkt, sc->l4, meta >> 16, meta & 1, bpf_ktime_get_ns());
+	sc->cout.dir = sc->dir;
+	wl_conn_update_clk(&v->conn, &sc->cout, &sc->pkt, sc->l4, sc->l4n, side & 1, &sc->clk);
+	return 0;
+}
+
+/* Count what the analysis of this frame found, and hand its events on. */
+static __always_inline void conn_report(struct wl_scratch *sc)
+{
+	struct wl_conn_out *o = &sc->cout;
+	__u32 key = sc->dir, zero = 0;
+	struct wl_tcp_stats *ts;
+	struct wl_health *h;
+
 	if (o->marks) {
 		ts = bpf_map_lookup_elem(&wl_tcp, &key);
-		if (ts) {
+		if (ts && o->marks == WL_CM_SEGMENT) {
+			ts->segments++; /* the common case: a segment and nothing else */
+		} else if (ts) {
 			ts->segments += !!(o->marks & WL_CM_SEGMENT);
 			ts->retransmissions += !!(o->marks & WL_CM_RETRANS);
 			ts->out_of_order += !!(o->marks & WL_CM_OOO);
@@ -350,10 +406,10 @@ __noinline int wl_conn_frame(struct wl_scratch *sc, struct wl_flow_val *v, __u32
 		}
 	}
 	if (!o->nev)
-		return 0;
+		return;
 	h = bpf_map_lookup_elem(&wl_health, &zero);
 	if (!h)
-		return 0;
+		return;
 	for (__u32 i = 0; i < WL_CONN_EVENTS; i++) {
 		if (i >= o->nev)
 			break;
@@ -362,56 +418,229 @@ __noinline int wl_conn_frame(struct wl_scratch *sc, struct wl_flow_val *v, __u32
 		else
 			h->events++;
 	}
-	return 0;
+}
+
+/* Add the frame to a flow: one counter (by side and hook), the last-seen time, flags, app. */
+static __always_inline void flow_add(struct wl_flow_val *v, const struct wl_scratch *sc, int side)
+{
+	struct wl_counter *c = &v->ctr[side & 1][sc->dir & 1];
+	const struct wl_pkt *p = &sc->pkt;
+
+	c->packets += sc->pkts;
+	c->bytes += sc->bytes;
+	v->last_ns = sc->clk.coarse;
+	if (p->l4 == WL_L4_TCP) {
+		if (side)
+			v->tcp_flags_ba |= p->tcp_flags;
+		else
+			v->tcp_flags_ab |= p->tcp_flags;
+	}
+	if (v->app <= WL_APP_UNKNOWN && p->app > WL_APP_UNKNOWN)
+		v->app = p->app;
+	else if (v->app == WL_APP_NONE)
+		v->app = p->app;
 }
 
 /*
  * Count a frame that matched: its classes, its flow and the flow's connection analysis. A
- * global function, so the verifier checks it once rather than after each parser path. meta:
- * the frame's wl_dir (bits 0-7), the transport header bytes in sc->l4 (bits 8-15).
+ * global function, so the verifier checks it once rather than after each parser path.
  */
-__noinline int wl_account(struct wl_scratch *sc, __u32 len, __u32 meta)
+__noinline int wl_account(struct wl_scratch *sc)
 {
-	__u32 key = meta & 0xff, n = (meta >> 8) & 0xff;
 	struct wl_flow_val *v;
+	struct wl_health *h;
 	struct wl_stats *s;
-	int side = 0;
+	__u32 key, zero = 0;
+	int side = 0, err;
+	bool v4, fresh;
 
 	if (!sc)
 		return 0;
+	key = sc->dir;
 	s = bpf_map_lookup_elem(&wl_stats, &key);
 	if (!s)
 		return 0;
-	/* Per-CPU value, and XDP and TC use different keys: plain adds are exact. */
-	wl_stats_add(s, &sc->pkt, len);
+	/* Per-CPU value, and ingress and egress use different keys: plain adds are exact. */
+	wl_stats_add_n(s, &sc->pkt, sc->pkts, sc->bytes);
 	if (!cfg_flows)
 		return 0;
-	v = count_flow(&sc->pkt, len, key, &side);
-	if (v && n)
-		wl_conn_frame(sc, v, side | key << 8 | n << 16);
+	v4 = wl_flow_key4_build(&sc->pkt, &sc->key4, &side);
+	if (v4) {
+		sc->key4.link = cfg_link;
+		v = bpf_map_lookup_elem(&wl_flows4, &sc->key4);
+	} else {
+		if (!wl_flow_key_of(&sc->pkt, &sc->key, &side))
+			return 0;
+		sc->key.link = cfg_link;
+		v = bpf_map_lookup_elem(&wl_flows6, &sc->key);
+	}
+	fresh = !v;
+	if (fresh) {
+		/* A new flow, built with this frame in it, then inserted: one map update. */
+		v = &sc->newflow;
+		__builtin_memset(v, 0, sizeof(*v));
+		v->first_ns = sc->clk.coarse;
+		v->flags = side ? WL_FLOW_F_B_FIRST : 0;
+	}
+	flow_add(v, sc, side);
+	if (sc->l4n)
+		wl_conn_frame(sc, v, side);
+	if (fresh) {
+		if (v4)
+			err = bpf_map_update_elem(&wl_flows4, &sc->key4, v, BPF_NOEXIST);
+		else
+			err = bpf_map_update_elem(&wl_flows6, &sc->key, v, BPF_NOEXIST);
+		if (err) {
+			/*
+			 * EEXIST: another CPU inserted the flow a moment ago. The frame's counts
+			 * go to theirs; its analysis is not done again (a race of one frame).
+			 */
+			v = err != -17 /* EEXIST */ ? NULL
+			    : v4		    ? bpf_map_lookup_elem(&wl_flows4, &sc->key4)
+						    : bpf_map_lookup_elem(&wl_flows6, &sc->key);
+			if (v) {
+				flow_add(v, sc, side);
+			} else {
+				h = bpf_map_lookup_elem(&wl_health, &zero);
+				if (h)
+					h->flow_insert_failed++;
+			}
+		}
+	}
+	if (sc->l4n)
+		conn_report(sc);
 	return 0;
 }
 
-static __always_inline void count_frame(void *ctx, bool tc, const void *data, const void *data_end,
-					__u64 len, enum wl_dir dir, __u32 ifindex, __u32 framelen)
+/* A step of the walk through a long IPv6 chain, over the frame's copy in scratch memory. */
+static long deep_step(__u64 i, void *unused)
 {
 	struct wl_scratch *sc;
+	__u32 zero = 0, n;
+
+	sc = bpf_map_lookup_elem(&wl_scratch, &zero);
+	if (!sc)
+		return 1;
+	n = sc->deep_len;
+	if (n > WL_DEEP_LEN)
+		return 1;
+	return wl_ipv6_walk_step(sc->deep, sc->deep + n, &sc->pkt, &sc->walk);
+}
+
+/*
+ * The rest of a long IPv6 extension-header chain (WL_PF_DEEP_EXT): the frame's first bytes are
+ * copied to scratch memory, the chain walked there one bpf_loop() step at a time, and what
+ * follows it classified there. In a global function per hook kind: the verifier checks it once.
+ */
+static __always_inline int parse_deep(void *ctx, struct wl_scratch *sc, __u32 len, bool tc)
+{
+	struct wl_cursor c;
+	struct wl_pkt *p;
+	__u32 n, off;
+	int err;
+
+	if (!sc)
+		return 0;
+	p = &sc->pkt;
+	n = len < WL_DEEP_LEN ? len : WL_DEEP_LEN;
+	if (!n)
+		return 0;
+	n = bounded_len(n, WL_DEEP_LEN - 1);
+	if (tc)
+		err = bpf_skb_load_bytes(ctx, 0, sc->deep, n);
+	else
+		err = bpf_xdp_load_bytes(ctx, 0, sc->deep, n);
+	if (err)
+		return 0;
+	sc->deep_len = n;
+	sc->walk.off = p->l4_off;
+	sc->walk.nh = p->ip_proto;
+	sc->walk.ret = -2;
+	p->flags &= ~WL_PF_DEEP_EXT;
+	p->l4_off = 0;
+	bpf_loop(WL_IPV6_EXT_SPAN / 8 + 1, deep_step, NULL, 0);
+	off = sc->walk.off;
+	WL_OPAQUE(off);
+	c.start = sc->deep;
+	c.pos = sc->deep + (off & (WL_IPV6_EXT_SPAN - 1));
+	c.end = sc->deep + n;
+	wl_parse_upper(&c, p, sc->walk.ret);
+	return 0;
+}
+
+/*
+ * Parse the frame into sc->pkt. Global functions, one per hook kind: the verifier checks the
+ * parser's many paths (VLAN tags, IPv6 extension headers, application rules) once, and the
+ * counting code after it once, instead of once per parser path. len: the frame's length;
+ * vlan_tci: a VLAN tag held in skb metadata, with bit 16 set when there is one.
+ */
+__noinline int wl_parse_xdp(struct xdp_md *ctx, struct wl_scratch *sc, __u32 len)
+{
+	if (!sc)
+		return 0;
+	wl_parse_frame((void *)(long)ctx->data, (void *)(long)ctx->data_end, &sc->pkt);
+	if (sc->pkt.flags & WL_PF_DEEP_EXT)
+		parse_deep(ctx, sc, len, false);
+	return 0;
+}
+
+__noinline int wl_parse_skb(struct __sk_buff *skb, struct wl_scratch *sc, __u32 vlan_tci)
+{
+	if (!sc)
+		return 0;
+	wl_parse_frame_tagged((void *)(long)skb->data, (void *)(long)skb->data_end, &sc->pkt,
+			      vlan_tci >> 16, (__u16)vlan_tci);
+	if (sc->pkt.flags & WL_PF_DEEP_EXT)
+		parse_deep(skb, sc, skb->len, true);
+	return 0;
+}
+
+/*
+ * One frame at a hook. len: its length as pcap shows it; segs: the segments of a GSO/GRO
+ * aggregate (0 or 1: a plain frame); vlan_tci: a VLAN tag held in skb metadata, with bit 16 set
+ * when there is one (each segment carries its 4 bytes besides the headers the parser sees);
+ * framelen: the bytes the helpers read.
+ */
+static __always_inline void count_frame(void *ctx, bool tc, const void *data, const void *data_end,
+					__u64 len, __u32 segs, __u32 vlan_tci, enum wl_dir dir,
+					__u32 ifindex, __u32 framelen)
+{
+	__u32 hdr_extra = vlan_tci >> 16 ? 4 : 0;
+	struct wl_scratch *sc;
 	struct wl_stats *s;
-	__u32 key = dir, zero = 0;
+	__u32 key = dir, zero = 0, pkts = 1;
+	__u64 bytes = len;
 
 	s = bpf_map_lookup_elem(&wl_stats, &key);
 	sc = bpf_map_lookup_elem(&wl_scratch, &zero);
 	if (!s || !sc)
 		return;
-	s->seen.packets++;
-	s->seen.bytes += len;
-	wl_parse_frame(data, data_end, &sc->pkt);
+	if (tc)
+		wl_parse_skb(ctx, sc, vlan_tci);
+	else
+		wl_parse_xdp(ctx, sc, framelen);
+	/*
+	 * An aggregate counts as the frames it stands for, each with its own headers: the first
+	 * holds them already, every other one adds them again.
+	 */
+	if (segs > 1) {
+		pkts = segs;
+		if (sc->pkt.payload_off)
+			bytes += (__u64)(segs - 1) * (sc->pkt.payload_off + hdr_extra);
+	}
+	s->seen.packets += pkts;
+	s->seen.bytes += bytes;
 	if (!filter_match(ctx, tc, sc, len))
 		return;
 	if (cfg_max_packets && __sync_fetch_and_add(&wl_admitted, 1) >= cfg_max_packets)
 		return;
-	wl_account(sc, len,
-		   dir | (cfg_flows && cfg_conn ? conn_header(ctx, tc, sc, framelen) : 0) << 8);
+	sc->clk.coarse = bpf_ktime_get_coarse_ns();
+	sc->clk.fine = 0;
+	sc->pkts = pkts;
+	sc->bytes = bytes;
+	sc->dir = dir;
+	sc->l4n = cfg_flows && cfg_conn ? conn_header(ctx, tc, sc, framelen) : 0;
+	wl_account(sc);
 	sample(ctx, tc, sc, len, dir, ifindex);
 }
 
@@ -424,17 +653,16 @@ int wl_xdp(struct xdp_md *ctx)
 
 	if (cfg_xdp_frags)
 		len = bpf_xdp_get_buff_len(ctx);
-	count_frame(ctx, false, data, data_end, len, WL_DIR_IN, ctx->ingress_ifindex, len);
+	count_frame(ctx, false, data, data_end, len, 1, 0, WL_DIR_IN, ctx->ingress_ifindex, len);
 	return XDP_PASS;
 }
 
-/* Bytes of an egress frame that must be in its linear part for the parser to see them all. */
+/* Bytes of a frame that must be in its linear part for the parser to see them all. */
 #define TC_LINEAR 256
 
-SEC("tc")
-int wl_tc_egress(struct __sk_buff *skb)
+static __always_inline int count_skb(struct __sk_buff *skb, enum wl_dir dir)
 {
-	__u32 want = skb->len < TC_LINEAR ? skb->len : TC_LINEAR;
+	__u32 want = skb->len < TC_LINEAR ? skb->len : TC_LINEAR, vlan = 0;
 	void *data, *data_end;
 	__u64 len = skb->len;
 
@@ -449,14 +677,30 @@ int wl_tc_egress(struct __sk_buff *skb)
 	data_end = (void *)(long)skb->data_end;
 
 	/*
-	 * A VLAN tag that the NIC will insert is held in skb metadata, not in the data; pcap
-	 * shows the frame with the tag, so count its 4 bytes. The tag's frame itself is still
-	 * classified by the inner EtherType.
+	 * A VLAN tag held in skb metadata (inserted by the NIC on egress, taken out by the stack
+	 * on ingress) is not in the data; pcap shows the frame with the tag, so count its 4
+	 * bytes. The frame itself is still classified by the inner EtherType.
 	 */
-	if (skb->vlan_present)
+	if (skb->vlan_present) {
+		vlan = 1u << 16 | skb->vlan_tci;
 		len += 4;
-	count_frame(skb, true, data, data_end, len, WL_DIR_OUT, skb->ifindex, skb->len);
-	return TC_ACT_OK;
+	}
+	count_frame(skb, true, data, data_end, len, skb->gso_segs, vlan, dir, skb->ifindex,
+		    skb->len);
+	return WL_TC_NEXT;
+}
+
+/* Ingress at TC (TCX or clsact): on virtual devices, where native XDP would cost throughput. */
+SEC("tc")
+int wl_tc_ingress(struct __sk_buff *skb)
+{
+	return count_skb(skb, WL_DIR_IN);
+}
+
+SEC("tc")
+int wl_tc_egress(struct __sk_buff *skb)
+{
+	return count_skb(skb, WL_DIR_OUT);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

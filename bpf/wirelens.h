@@ -140,8 +140,37 @@ struct wl_flow_key {
 	__u16 port_b;
 	__u8 proto;  /* IP protocol number after extension headers */
 	__u8 family; /* 4 or 6 */
-	__u16 pad;
-};
+	__u16 link;  /* the interface's number in the daemon (one flow table serves them all) */
+} __attribute__((aligned(8))); /* copied and compared in words */
+
+/*
+ * The kernel keeps IPv4 flows apart, under this 16-byte key: hashing it costs a third of hashing
+ * a wl_flow_key, on every frame. Its fields are those of a wl_flow_key of family 4
+ * (wl_flow_key4_build in bpf/flow.h; wl_flow_key_of4 below turns it back for userspace).
+ */
+struct wl_flow_key4 {
+	__u8 a[4];
+	__u8 b[4];
+	__u16 port_a;
+	__u16 port_b;
+	__u8 proto;
+	__u8 pad;
+	__u16 link;
+} __attribute__((aligned(8)));
+
+_Static_assert(sizeof(struct wl_flow_key4) == 16, "wl_flow_key4 layout");
+
+static inline void wl_flow_key_of4(const struct wl_flow_key4 *k4, struct wl_flow_key *k)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	__builtin_memcpy(k->a, k4->a, 4);
+	__builtin_memcpy(k->b, k4->b, 4);
+	k->port_a = k4->port_a;
+	k->port_b = k4->port_b;
+	k->proto = k4->proto;
+	k->family = 4;
+	k->link = k4->link;
+}
 
 /* WL_FLOW_F_* */
 #define WL_FLOW_F_B_FIRST 0x01 /* the first frame seen went from b to a */
@@ -195,20 +224,42 @@ struct wl_conn {
 	__u32 pad2;
 };
 
+/*
+ * A flow's value. The hot part comes first: each frame adds to one counter, chosen by the side
+ * it comes from and its hook. The adds are plain, not atomic: a counter has one writer at a
+ * time, because the frames of one flow, one direction and one hook are handled by one CPU at a
+ * time (one receive queue per flow; one sender per TCP socket, under its lock). What could
+ * race (several threads sending the same UDP flow at the same instant) can lose an increment
+ * of that flow's counter only; the per-CPU totals of wl_stats are exact whatever happens.
+ */
 struct wl_flow_val {
-	struct wl_counter ab;  /* frames from a to b */
-	struct wl_counter ba;  /* frames from b to a */
-	struct wl_counter in;  /* of those, frames received (XDP) */
-	struct wl_counter out; /* of those, frames sent (TC egress) */
-	__u64 first_ns;	       /* CLOCK_MONOTONIC of the first and last frame */
-	__u64 last_ns;
-	__u8 tcp_flags_ab; /* TCP flags seen, ORed, per direction */
+	struct wl_counter ctr[2][2]; /* [0: a to b, 1: b to a][WL_DIR_IN, WL_DIR_OUT] */
+	__u64 last_ns;		     /* CLOCK_MONOTONIC (coarse) of the last frame */
+	__u8 tcp_flags_ab;	     /* TCP flags seen, ORed, per direction */
 	__u8 tcp_flags_ba;
 	__u8 app;   /* enum wl_app of the first frame that identified one */
 	__u8 flags; /* WL_FLOW_F_* */
 	__u8 pad[4];
+	/* Cold: written when the flow starts, and by the connection analysis. */
+	__u64 first_ns; /* CLOCK_MONOTONIC (coarse) of the first frame */
 	struct wl_conn conn;
 };
+
+/* Frames from side (0: a, 1: b), whatever the hook. */
+static inline struct wl_counter wl_flow_from(const struct wl_flow_val *v, int side)
+{
+	const struct wl_counter *c = v->ctr[side & 1];
+
+	return (struct wl_counter){c[0].packets + c[1].packets, c[0].bytes + c[1].bytes};
+}
+
+/* Frames of a hook (WL_DIR_IN: received, WL_DIR_OUT: sent), whatever the side. */
+static inline struct wl_counter wl_flow_hook(const struct wl_flow_val *v, int dir)
+{
+	const struct wl_counter *a = &v->ctr[0][dir & 1], *b = &v->ctr[1][dir & 1];
+
+	return (struct wl_counter){a->packets + b->packets, a->bytes + b->bytes};
+}
 
 _Static_assert(sizeof(struct wl_flow_key) == 40, "wl_flow_key layout");
 _Static_assert(sizeof(struct wl_conn) == 176, "wl_conn layout");
@@ -368,16 +419,42 @@ struct wl_sample {
 
 _Static_assert(sizeof(struct wl_sample) == 72, "wl_sample layout");
 
-/* Default capacity of the kernel flow table (--flow-table-size). */
+/*
+ * Default capacity of the kernel's IPv4 flow table (--flow-table-size); the IPv6 table holds a
+ * quarter of it, at least WL_FLOW6_MIN.
+ */
 #define WL_FLOW_TABLE_DEFAULT 65536
+#define WL_FLOW6_MIN	      1024
+
+static inline __u32 wl_flow6_size(__u64 v4)
+{
+	return v4 / 4 > WL_FLOW6_MIN ? (__u32)(v4 / 4) : WL_FLOW6_MIN;
+}
+
+/*
+ * Whose counters a pin directory holds (the wl_ident map, written by the daemon): a restarted
+ * daemon continues them only on the same interface, name and index, and the same layout.
+ */
+struct wl_ident {
+	char ifname[16];
+	__u32 ifindex;
+	__u32 layout; /* WL_LAYOUT of the daemon that pinned them */
+	__u32 daemon; /* 1: pinned by a daemon, whose restart may continue them */
+	__u32 pad;
+};
+
+/* The meaning of the pinned maps: raised whenever it changes, even at the same sizes. */
+#define WL_LAYOUT 2
 
 /* Map and pin names (BPF map names are at most 15 characters). */
 #define WL_MAP_STATS   "wl_stats"
-#define WL_MAP_FLOWS   "wl_flows"
+#define WL_MAP_FLOWS4  "wl_flows4"
+#define WL_MAP_FLOWS6  "wl_flows6"
 #define WL_MAP_HEALTH  "wl_health"
 #define WL_MAP_SAMPLES "wl_samples"
 #define WL_MAP_TCP     "wl_tcp"
 #define WL_MAP_EVENTS  "wl_events"
+#define WL_MAP_IDENT   "wl_ident"
 #define WL_PIN_ROOT    "/sys/fs/bpf/wirelens"
 
 static inline struct wl_counter *wl_stats_l3(struct wl_stats *s, unsigned int idx)

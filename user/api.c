@@ -134,7 +134,8 @@ void api_status(struct wl_ctl *c, struct api_answer *a)
 		ok = x && cJSON_AddStringToObject(x, "pin_path", c->snap->source.pin_path) &&
 		     (maps = cJSON_AddObjectToObject(x, "maps")) &&
 		     cJSON_AddStringToObject(maps, "stats", WL_MAP_STATS) &&
-		     cJSON_AddStringToObject(maps, "flows", WL_MAP_FLOWS) &&
+		     cJSON_AddStringToObject(maps, "flows", WL_MAP_FLOWS4) &&
+		     cJSON_AddStringToObject(maps, "flows6", WL_MAP_FLOWS6) &&
 		     cJSON_AddStringToObject(maps, "health", WL_MAP_HEALTH);
 	} else if (ok) {
 		ok = cJSON_AddNullToObject(o, "bpf") != NULL;

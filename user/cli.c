@@ -156,6 +156,32 @@ static int opt_xdp_mode(struct wl_config *cfg, const char *opt, const char *arg)
 	return 0;
 }
 
+static int opt_ingress(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	if (!strcmp(arg, "auto"))
+		cfg->ingress = WL_INGRESS_AUTO;
+	else if (!strcmp(arg, "xdp"))
+		cfg->ingress = WL_INGRESS_XDP;
+	else if (!strcmp(arg, "tc"))
+		cfg->ingress = WL_INGRESS_TC;
+	else
+		return cli_bad_value(opt, arg, "expected auto, xdp or tc");
+	return 0;
+}
+
+static int opt_tc_attach(struct wl_config *cfg, const char *opt, const char *arg)
+{
+	if (!strcmp(arg, "auto"))
+		cfg->tc_attach = WL_TC_ATTACH_AUTO;
+	else if (!strcmp(arg, "tcx"))
+		cfg->tc_attach = WL_TC_ATTACH_TCX;
+	else if (!strcmp(arg, "clsact"))
+		cfg->tc_attach = WL_TC_ATTACH_CLSACT;
+	else
+		return cli_bad_value(opt, arg, "expected auto, tcx or clsact");
+	return 0;
+}
+
 static int opt_pin_path(struct wl_config *cfg, const char *opt, const char *arg)
 {
 	if (arg[0] != '/')
@@ -427,12 +453,21 @@ static const struct cli_option cli_options[] = {
 	{"backend", 0, "auto|xdp|pcap",
 	 "capture with XDP/TC, or libpcap; auto falls back to pcap when BPF is unavailable",
 	 opt_backend},
-	{"xdp-mode", 0, "auto|native|generic", "XDP attach mode; auto tries native, then generic",
-	 opt_xdp_mode},
+	{"ingress", 0, "auto|xdp|tc",
+	 "ingress hook; auto: XDP on physical NICs, TC on virtual devices (veth, bridge, ...)",
+	 opt_ingress},
+	{"xdp-mode", 0, "auto|native|generic",
+	 "XDP attach mode (implies --ingress xdp); auto tries native, then generic", opt_xdp_mode},
+	{"tc-attach", 0, "auto|tcx|clsact",
+	 "TC programs as TCX links (auto: where the kernel has them) "
+	 "or clsact filters",
+	 opt_tc_attach},
 	{"pin-path", 0, "DIR", "where the BPF maps are pinned (default " WL_PIN_ROOT ")",
 	 opt_pin_path},
 	{"flow-table-size", 0, "N",
-	 "kernel flow table capacity (default 65536); the least recently used flows are evicted",
+	 "kernel IPv4 flow table capacity (default 65536; IPv6: a quarter); the least recently "
+	 "used "
+	 "flows are evicted",
 	 opt_flow_table_size},
 	{"top", 0, "N", "hosts, conversations and flows listed by --json (default 100)", opt_top},
 	{"spike-factor", 0, "X",
@@ -797,6 +832,19 @@ int cli_parse(int argc, char **argv, struct wl_config *cfg)
 		log_error("--xdp-mode applies to the XDP backend, not --backend pcap");
 		return -EINVAL;
 	}
+	if (cfg->backend == WL_BACKEND_PCAP &&
+	    (cfg->ingress != WL_INGRESS_AUTO || cfg->tc_attach != WL_TC_ATTACH_AUTO)) {
+		log_error("--ingress and --tc-attach apply to the XDP/TC backend, not --backend "
+			  "pcap");
+		return -EINVAL;
+	}
+	if (cfg->ingress == WL_INGRESS_TC && cfg->xdp_mode != WL_XDP_MODE_AUTO) {
+		log_error("--xdp-mode %s needs the XDP ingress hook, not --ingress tc",
+			  config_xdp_mode_name(cfg->xdp_mode));
+		return -EINVAL;
+	}
+	if (cfg->xdp_mode != WL_XDP_MODE_AUTO)
+		cfg->ingress = WL_INGRESS_XDP;
 	if (cfg->no_web && (cfg->listen || cfg->token_file || cfg->tls_cert || cfg->tls_key ||
 			    cfg->n_allow_hosts)) {
 		log_error("--no-web turns the web server off: drop it, or drop --listen, "
@@ -832,6 +880,30 @@ const char *config_backend_name(enum wl_backend b)
 		return "xdp";
 	case WL_BACKEND_PCAP:
 		return "pcap";
+	default:
+		return "auto";
+	}
+}
+
+const char *config_ingress_name(enum wl_ingress i)
+{
+	switch (i) {
+	case WL_INGRESS_XDP:
+		return "xdp";
+	case WL_INGRESS_TC:
+		return "tc";
+	default:
+		return "auto";
+	}
+}
+
+const char *config_tc_attach_name(enum wl_tc_attach t)
+{
+	switch (t) {
+	case WL_TC_ATTACH_TCX:
+		return "tcx";
+	case WL_TC_ATTACH_CLSACT:
+		return "clsact";
 	default:
 		return "auto";
 	}

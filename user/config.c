@@ -171,6 +171,8 @@ static const struct config_field config_restart_fields[] = {
 	{"json", CONFIG_AT(json), false},
 	{"backend", CONFIG_AT(backend), false},
 	{"xdp-mode", CONFIG_AT(xdp_mode), false},
+	{"ingress", CONFIG_AT(ingress), false},
+	{"tc-attach", CONFIG_AT(tc_attach), false},
 	{"verbose", CONFIG_AT(verbose), false},
 	{"pin-path", CONFIG_AT(pin_path), true},
 	{"btf", CONFIG_AT(btf_path), true},

@@ -18,6 +18,20 @@ enum wl_xdp_mode {
 	WL_XDP_MODE_GENERIC,
 };
 
+/* The ingress hook (--ingress): auto picks by interface kind (user/loader.c). */
+enum wl_ingress {
+	WL_INGRESS_AUTO = 0,
+	WL_INGRESS_XDP,
+	WL_INGRESS_TC,
+};
+
+/* How TC programs attach (--tc-attach): auto is TCX links where the kernel has them. */
+enum wl_tc_attach {
+	WL_TC_ATTACH_AUTO = 0,
+	WL_TC_ATTACH_TCX,
+	WL_TC_ATTACH_CLSACT,
+};
+
 #define WL_ALLOW_HOSTS_MAX 16
 #define WL_IFNAMES_MAX	   64 /* interfaces named with -i */
 
@@ -34,6 +48,8 @@ struct wl_config {
 	bool show_version;
 	enum wl_backend backend;
 	enum wl_xdp_mode xdp_mode;
+	enum wl_ingress ingress;
+	enum wl_tc_attach tc_attach;
 	int verbose;		  /* number of -v */
 	const char *pin_path;	  /* --pin-path; default WL_PIN_ROOT */
 	const char *btf_path;	  /* --btf */
@@ -102,5 +118,7 @@ const char *config_restart_changed(const struct wl_config *a, const struct wl_co
 
 const char *config_backend_name(enum wl_backend b);
 const char *config_xdp_mode_name(enum wl_xdp_mode m);
+const char *config_ingress_name(enum wl_ingress i);
+const char *config_tc_attach_name(enum wl_tc_attach t);
 
 #endif

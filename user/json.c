@@ -161,8 +161,11 @@ int json_add_source(cJSON *root, const struct wl_source *src)
 	if (src->kind == WL_SOURCE_LIVE) {
 		ok = ok && cJSON_AddStringToObject(o, "interface", src->ifname);
 		ok = ok && !json_add_u64(o, "ifindex", src->ifindex);
-		if (ok && src->xdp_mode) {
-			ok = cJSON_AddStringToObject(o, "xdp_mode", src->xdp_mode);
+		if (ok && src->ingress) {
+			ok = cJSON_AddStringToObject(o, "ingress", src->ingress);
+			if (ok && src->xdp_mode)
+				ok = cJSON_AddStringToObject(o, "xdp_mode", src->xdp_mode);
+			ok = ok && cJSON_AddStringToObject(o, "tc_attach", src->tc_attach);
 			ok = ok && cJSON_AddBoolToObject(o, "tc_egress", src->tc_attached);
 			ok = ok && cJSON_AddBoolToObject(o, "qdisc_created", src->qdisc_created);
 			ok = ok && cJSON_AddStringToObject(o, "pin_path", src->pin_path);
@@ -601,6 +604,8 @@ static int json_add_ifaces(cJSON *root, const struct wl_snapshot *snap)
 		     !json_add_u64(o, "ifindex", f->ifindex) &&
 		     cJSON_AddStringToObject(o, "state", f->state) &&
 		     cJSON_AddStringToObject(o, "backend", f->backend);
+		if (ok && f->ingress)
+			ok = cJSON_AddStringToObject(o, "ingress", f->ingress) != NULL;
 		if (ok && f->xdp_mode)
 			ok = cJSON_AddStringToObject(o, "xdp_mode", f->xdp_mode) != NULL;
 		ok = ok && !json_add_u64(o, "attaches", f->attaches) &&

@@ -66,13 +66,31 @@ struct attachment {
 	struct wl_source src;
 };
 
+/*
+ * What becomes of counters an earlier run pinned: a run that reports only its own frames (-c,
+ * -d, a report at exit, or one started from a terminal) starts from zero; a daemon continues
+ * those of the same interface.
+ */
+static enum loader_pins links_pins_policy(const struct wl_config *cfg)
+{
+	if (cfg->count || cfg->duration > 0 || cfg->json || cfg->report_file || cfg->export_json ||
+	    cfg->export_csv || isatty(STDIN_FILENO) || isatty(STDERR_FILENO))
+		return LOADER_PINS_FRESH;
+	return LOADER_PINS_SAME_IFACE;
+}
+
 static int link_attach(struct links *ls, struct link *k, unsigned int ifindex, struct attachment *a)
 {
 	const struct wl_config *cfg = ls->cfg;
 	struct loader_opts lo = {
 		.ifname = k->name,
 		.ifindex = ifindex,
+		.link = (uint16_t)(k - ls->l),
+		.ingress = cfg->ingress,
 		.xdp_mode = cfg->xdp_mode,
+		.tc_attach = cfg->tc_attach,
+		/* Back after a while away: the counters this daemon pinned go on. */
+		.pins = k->attaches ? LOADER_PINS_OWN : links_pins_policy(cfg),
 		.pin_path = k->pin_path,
 		.btf_path = cfg->btf_path,
 		.flow_table_size = cfg->flow_table_size,
@@ -97,19 +115,23 @@ static int link_attach(struct links *ls, struct link *k, unsigned int ifindex, s
 			pcap_source_set_lock(a->ps, ls->lock);
 		return 0;
 	}
-	err = loader_start(&lo, &a->ld);
+	if (!ls->pool) {
+		/* The maps every interface shares, made with the first. */
+		err = loader_pool_open(&lo, &ls->pool);
+		if (!err && ls->sample_fn)
+			err = loader_pool_samples(ls->pool, ls->sample_fn, ls->sample_ctx,
+						  ls->event_fn, ls->event_ctx);
+		if (err) {
+			loader_pool_close(ls->pool);
+			ls->pool = NULL;
+			return err;
+		}
+		if (ls->lock)
+			loader_pool_set_lock(ls->pool, ls->lock);
+	}
+	err = loader_start(&lo, ls->pool, &a->ld);
 	if (err)
 		return err;
-	if (ls->sample_fn)
-		err = loader_samples(a->ld, ls->sample_fn, ls->sample_ctx, ls->event_fn,
-				     ls->event_ctx);
-	if (err) {
-		loader_stop(a->ld);
-		a->ld = NULL;
-		return err;
-	}
-	if (ls->lock)
-		loader_set_lock(a->ld, ls->lock);
 	loader_describe(a->ld, &a->src);
 	return 0;
 }
@@ -149,8 +171,7 @@ static void link_install(struct links *ls, struct link *k, unsigned int ifindex,
 static void link_say(const struct link *k, const char *how)
 {
 	if (k->ld)
-		log_info("counting on '%s' with XDP (%s) and TC egress%s", k->name,
-			 k->snap.source.xdp_mode, how);
+		log_info("counting on '%s'%s: %s", k->name, how, loader_hooks_text(k->ld));
 	else
 		log_info("counting on '%s' with libpcap%s", k->name, how);
 }
@@ -303,9 +324,9 @@ void links_set_callbacks(struct links *ls, loader_sample_fn fn, void *ctx, loade
 void links_set_lock(struct links *ls, pthread_mutex_t *lock)
 {
 	ls->lock = lock;
+	if (ls->pool)
+		loader_pool_set_lock(ls->pool, lock);
 	for (unsigned int i = 0; i < ls->n; i++) {
-		if (ls->l[i].ld)
-			loader_set_lock(ls->l[i].ld, lock);
 		if (ls->l[i].ps)
 			pcap_source_set_lock(ls->l[i].ps, lock);
 	}
@@ -316,31 +337,32 @@ int links_poll(struct links *ls, uint64_t limit, int timeout_ms)
 	struct pollfd pfd[2 * LINKS_MAX];
 	int nfd = 0, ret = 0;
 
+	if (ls->pool && loader_pool_poll_fd(ls->pool) >= 0)
+		pfd[nfd++] = (struct pollfd){.fd = loader_pool_poll_fd(ls->pool), .events = POLLIN};
 	for (unsigned int i = 0; i < ls->n; i++) {
 		struct link *k = &ls->l[i];
 		int fds[2], n = 0;
 
-		if (k->ld && loader_poll_fd(k->ld) >= 0)
-			fds[n++] = loader_poll_fd(k->ld);
-		else if (k->ps)
+		if (k->ps)
 			n = pcap_source_fds(k->ps, fds);
 		for (int j = 0; j < n; j++)
 			pfd[nfd++] = (struct pollfd){.fd = fds[j], .events = POLLIN};
 	}
 	if (poll(pfd, (nfds_t)nfd, timeout_ms) < 0 && errno != EINTR)
 		return -errno;
+	if (ls->pool) {
+		int r = loader_pool_poll(ls->pool, 0);
+
+		if (r < 0) {
+			log_error("cannot read packet records: %s", strerror(-r));
+			return r;
+		}
+	}
 	for (unsigned int i = 0; i < ls->n; i++) {
 		struct link *k = &ls->l[i];
 		int r;
 
-		if (k->ld) {
-			r = loader_poll(k->ld, 0);
-			if (r < 0) {
-				log_error("cannot read packet records of '%s': %s", k->name,
-					  strerror(-r));
-				return r;
-			}
-		} else if (k->ps) {
+		if (k->ps) {
 			/* Both wait without the lock and count with it; a failure waits for watch. */
 			link_share(ls, k);
 			r = pcap_source_run(k->ps, &k->snap, limit, 0);
@@ -357,12 +379,7 @@ int links_poll(struct links *ls, uint64_t limit, int timeout_ms)
 
 int links_harvest(struct links *ls, struct talkers *t)
 {
-	int err = 0, e;
-
-	for (unsigned int i = 0; i < ls->n; i++)
-		if (ls->l[i].ld && (e = loader_harvest(ls->l[i].ld, t, i)))
-			err = err ? err : e;
-	return err;
+	return ls->pool ? loader_pool_harvest(ls->pool, t) : 0;
 }
 
 static void tcp_add(struct wl_tcp_stats *dst, const struct wl_tcp_stats *src)
@@ -407,7 +424,9 @@ static void links_sum(struct links *ls)
 	memset(s->dir, 0, sizeof(s->dir));
 	memset(&s->drops, 0, sizeof(s->drops));
 	s->samples.taken = s->samples.lost = s->samples.limited = 0;
-	s->flow_table_size = 0;
+	s->flow_table_size = ls->use_pcap		? 0
+			     : ls->cfg->flow_table_size ? ls->cfg->flow_table_size
+							: WL_FLOW_TABLE_DEFAULT;
 	if (!ls->use_pcap && s->an) {
 		memset(s->an->tcp, 0, sizeof(s->an->tcp));
 		s->an->events = s->an->events_lost = 0;
@@ -428,7 +447,6 @@ static void links_sum(struct links *ls)
 		s->samples.taken += k->snap.samples.taken;
 		s->samples.lost += k->snap.samples.lost;
 		s->samples.limited += k->snap.samples.limited;
-		s->flow_table_size += k->snap.flow_table_size;
 		if (!ls->use_pcap && s->an) {
 			for (int d = 0; d < WL_DIR_MAX; d++)
 				tcp_add(&s->an->tcp[d], &k->tcp[d]);
@@ -441,6 +459,7 @@ static void links_sum(struct links *ls)
 		f->ifindex = k->ifindex;
 		f->state = link_state_name[k->state];
 		f->backend = ls->use_pcap ? "pcap" : "xdp";
+		f->ingress = k->snap.source.ingress;
 		f->xdp_mode = k->snap.source.xdp_mode;
 		f->drops = k->snap.drops;
 		f->samples_lost = k->snap.samples.lost;
@@ -492,9 +511,9 @@ static void link_detach(struct links *ls, struct link *k, enum link_state st)
 	struct pcap_source *ps = k->ps;
 
 	if (ld) {
-		loader_poll(ld, 0);
+		loader_pool_poll(ls->pool, 0);
 		if (ls->snap->talkers)
-			loader_harvest(ld, ls->snap->talkers, (uint32_t)(k - ls->l));
+			loader_pool_harvest(ls->pool, ls->snap->talkers);
 	}
 	if (ls->lock)
 		pthread_mutex_lock(ls->lock);
@@ -650,22 +669,20 @@ void links_set_filter(struct links *ls, const struct wl_filter_prog *prog)
 		ls->filter = *prog;
 	else
 		memset(&ls->filter, 0, sizeof(ls->filter));
-	for (unsigned int i = 0; i < ls->n; i++) {
-		if (ls->l[i].ld)
-			loader_set_filter(ls->l[i].ld, prog);
+	if (ls->pool)
+		loader_pool_set_filter(ls->pool, prog);
+	for (unsigned int i = 0; i < ls->n; i++)
 		if (ls->l[i].ps)
 			pcap_source_set_filter(ls->l[i].ps, prog);
-	}
 }
 
 void links_set_sampling(struct links *ls, uint32_t every, uint32_t max_per_sec, uint32_t snaplen)
 {
-	for (unsigned int i = 0; i < ls->n; i++) {
-		if (ls->l[i].ld)
-			loader_set_sampling(ls->l[i].ld, every, max_per_sec, snaplen);
+	if (ls->pool)
+		loader_pool_set_sampling(ls->pool, every, max_per_sec, snaplen);
+	for (unsigned int i = 0; i < ls->n; i++)
 		if (ls->l[i].ps)
 			pcap_source_set_sampling(ls->l[i].ps, every, max_per_sec, snaplen);
-	}
 }
 
 unsigned int links_attached(const struct links *ls)
@@ -679,14 +696,20 @@ unsigned int links_attached(const struct links *ls)
 
 void links_close(struct links *ls)
 {
+	if (ls->pool)
+		loader_pool_poll(ls->pool, 0); /* the records still in the ring */
 	for (unsigned int i = 0; i < ls->n; i++) {
 		struct link *k = &ls->l[i];
 
-		if (k->ld)
-			loader_poll(k->ld, 0); /* the records still in the ring */
 		pcap_source_close(k->ps);
 		loader_stop(k->ld);
 		k->ld = NULL;
 		k->ps = NULL;
 	}
+}
+
+void links_free(struct links *ls)
+{
+	loader_pool_close(ls->pool);
+	ls->pool = NULL;
 }

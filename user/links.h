@@ -61,6 +61,7 @@ struct links {
 	void *sample_ctx;
 	loader_event_fn event_fn;
 	void *event_ctx;
+	struct loader_pool *pool;	     /* xdp: the maps every interface shares */
 	uint64_t scan_ns;		     /* -i any: last look for new interfaces (monotonic) */
 	unsigned int skip[LINKS_MAX], nskip; /* -i any: ifindexes that failed to attach */
 	struct wl_iface ifaces[LINKS_MAX];
@@ -113,5 +114,8 @@ unsigned int links_attached(const struct links *ls);
 
 /* Read the last records, the last counts, and detach everything. The counts stay readable. */
 void links_close(struct links *ls);
+
+/* After links_close() and the last harvest: free the shared maps. */
+void links_free(struct links *ls);
 
 #endif

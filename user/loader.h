@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The XDP/TC backend: load the BPF object, pin its maps, attach, read counters, detach. */
+/*
+ * The XDP/TC backend. One pool holds the maps every interface shares (the flow table, the ring
+ * buffers, the settings); each interface gets its own programs and small counter maps, pinned
+ * below the pin path, and attaches them: ingress at XDP or TC, egress at TC.
+ */
 #ifndef WL_LOADER_H
 #define WL_LOADER_H
 
@@ -12,11 +16,23 @@
 #include "snapshot.h"
 
 struct loader;
+struct loader_pool;
+
+/* What becomes of counters an earlier run left pinned in an interface's pin directory. */
+enum loader_pins {
+	LOADER_PINS_FRESH = 0,	/* a run that reports only its own frames: start from zero */
+	LOADER_PINS_SAME_IFACE, /* a daemon: continue them when they are of this interface */
+	LOADER_PINS_OWN,	/* this daemon's own, of an interface that returned: continue */
+};
 
 struct loader_opts {
 	const char *ifname;
 	unsigned int ifindex;
+	uint16_t link; /* the interface's number in the daemon: in every flow key */
+	enum wl_ingress ingress;
 	enum wl_xdp_mode xdp_mode;
+	enum wl_tc_attach tc_attach;
+	enum loader_pins pins;
 	const char *pin_path; /* directory on a bpf filesystem */
 	const char *btf_path; /* NULL: the kernel's own BTF */
 	uint64_t flow_table_size;
@@ -39,10 +55,20 @@ typedef void (*loader_sample_fn)(void *ctx, const struct wl_sample *s, const uin
 int loader_probe(char *why, size_t whylen);
 
 /*
- * Load, pin and attach. On failure prints one line naming the problem and the fix, undoes
- * everything it did, and returns a negative errno (NULL in *out).
+ * Create the shared maps (flow table of opts->flow_table_size, ring buffers, settings with
+ * opts' filter and sampling). Returns 0 or -errno after one line (NULL in *out).
  */
-int loader_start(const struct loader_opts *opts, struct loader **out);
+int loader_pool_open(const struct loader_opts *opts, struct loader_pool **out);
+
+/* Free the pool (after every loader that uses it). Accepts NULL. */
+void loader_pool_close(struct loader_pool *pool);
+
+/*
+ * Load, pin and attach the programs of one interface, sharing the pool's maps. On failure prints
+ * one line naming the problem and the fix, undoes everything it did, and returns a negative
+ * errno (NULL in *out).
+ */
+int loader_start(const struct loader_opts *opts, struct loader_pool *pool, struct loader **out);
 
 /*
  * Several interfaces keep their maps in directories below one pin directory: create it (on a
@@ -51,8 +77,8 @@ int loader_start(const struct loader_opts *opts, struct loader **out);
 int loader_pin_root(const char *pin_path);
 
 /*
- * Sum the per-CPU counters into snap->dir[], its drops and samples, and (with snap->an) the
- * analysis counters. Returns 0 or a negative errno.
+ * Sum the per-CPU counters of one interface into snap->dir[], its drops and samples, and (with
+ * snap->an) the analysis counters. Returns 0 or a negative errno.
  */
 int loader_read(struct loader *ld, struct wl_snapshot *snap);
 
@@ -60,25 +86,19 @@ int loader_read(struct loader *ld, struct wl_snapshot *snap);
 int loader_read_analysis(struct loader *ld, uint64_t *events, uint64_t *events_lost,
 			 struct wl_tcp_stats tcp[WL_DIR_MAX]);
 
-struct talkers;
-
-/*
- * Account what changed in the kernel flow table since the last harvest of this interface (link:
- * its number in talkers_harvest()). Returns 0 or -errno.
- */
-int loader_harvest(struct loader *ld, struct talkers *t, uint32_t link);
-
-/* An fd to poll(2) for records and events (an epoll fd; -1: none yet). */
-int loader_poll_fd(const struct loader *ld);
-
-/* Fill the backend fields of snap->source (mode, TC, pin path, continued counters). */
+/* Fill the backend fields of snap->source (hooks, pin path, continued counters). */
 void loader_describe(const struct loader *ld, struct wl_source *src);
 
-/*
- * Wait up to timeout_ms for packet records and pass each to fn (set with loader_samples).
- * Returns the number of records, or a negative errno.
- */
-int loader_poll(struct loader *ld, int timeout_ms);
+/* One line: which hook runs where, and why (for "counting on ..."). */
+const char *loader_hooks_text(const struct loader *ld);
+
+/* Detach in reverse order of attaching and free. Accepts NULL. */
+void loader_stop(struct loader *ld);
+
+struct talkers;
+
+/* Account what changed in the shared kernel flow table since the last harvest. 0 or -errno. */
+int loader_pool_harvest(struct loader_pool *pool, struct talkers *t);
 
 struct wl_event;
 
@@ -89,22 +109,29 @@ typedef void (*loader_event_fn)(void *ctx, const struct wl_event *e, uint64_t re
  * Receive packet records through fn and events through efn. Returns 0 or a negative errno
  * (after one line).
  */
-int loader_samples(struct loader *ld, loader_sample_fn fn, void *ctx, loader_event_fn efn,
-		   void *ectx);
+int loader_pool_samples(struct loader_pool *pool, loader_sample_fn fn, void *ctx,
+			loader_event_fn efn, void *ectx);
 
-/* Replace the capture filter while the programs run: no reattaching, no counts lost. */
-void loader_set_filter(struct loader *ld, const struct wl_filter_prog *prog);
-
-/* Change sampling while the programs run. */
-void loader_set_sampling(struct loader *ld, uint32_t every, uint32_t max_per_sec, uint32_t snaplen);
-
-/* Detach in reverse order of attaching and free. Accepts NULL. */
-void loader_stop(struct loader *ld);
+/* An fd to poll(2) for records and events (an epoll fd; -1: none yet). */
+int loader_pool_poll_fd(const struct loader_pool *pool);
 
 /*
- * From now on, loader_poll() waits without and hands out records with this mutex held (the
+ * Wait up to timeout_ms for packet records and pass each to fn (set with loader_pool_samples).
+ * Returns the number of records, or a negative errno.
+ */
+int loader_pool_poll(struct loader_pool *pool, int timeout_ms);
+
+/*
+ * From now on, loader_pool_poll() waits without and hands out records with this mutex held (the
  * record callbacks change what the web server reads).
  */
-void loader_set_lock(struct loader *ld, pthread_mutex_t *lock);
+void loader_pool_set_lock(struct loader_pool *pool, pthread_mutex_t *lock);
+
+/* Replace the capture filter while the programs run: no reattaching, no counts lost. */
+void loader_pool_set_filter(struct loader_pool *pool, const struct wl_filter_prog *prog);
+
+/* Change sampling while the programs run. */
+void loader_pool_set_sampling(struct loader_pool *pool, uint32_t every, uint32_t max_per_sec,
+			      uint32_t snaplen);
 
 #endif

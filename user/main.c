@@ -552,8 +552,8 @@ static int capture_start(const struct wl_config *cfg, struct wl_ctl *ctl, struct
 	cap->snap.source.kind = WL_SOURCE_LIVE;
 	cap->snap.source.started_real_ns = util_now_real_ns();
 	err = pick_backend(backend, &cap->snap, &use_pcap);
-	kernel_flows = (c->flow_table_size ? c->flow_table_size : WL_FLOW_TABLE_DEFAULT) *
-		       (c->n_ifnames > 1 ? c->n_ifnames : 1);
+	/* One kernel flow table serves every interface. */
+	kernel_flows = c->flow_table_size ? c->flow_table_size : WL_FLOW_TABLE_DEFAULT;
 	if (!err)
 		err = talkers_setup(cfg, &cap->talkers, &cap->snap, use_pcap ? 0 : kernel_flows);
 	if (err) {
@@ -590,7 +590,9 @@ static int capture_start(const struct wl_config *cfg, struct wl_ctl *ctl, struct
 		const struct wl_source *src = &cap->links.l[0].snap.source;
 
 		cap->snap.source.backend = src->backend;
+		cap->snap.source.ingress = src->ingress;
 		cap->snap.source.xdp_mode = src->xdp_mode;
+		cap->snap.source.tc_attach = src->tc_attach;
 		cap->snap.source.tc_attached = src->tc_attached;
 		cap->snap.source.qdisc_created = src->qdisc_created;
 		cap->snap.source.counters_continued = src->counters_continued;
@@ -713,8 +715,10 @@ static enum capture_end capture_loop(struct wl_config *cfg, struct wl_ctl *ctl, 
 /* Detach (after capture_loop); the snapshot stays readable. */
 static void capture_finish(struct wl_ctl *ctl, struct capture *cap)
 {
-	if (cap->opened)
+	if (cap->opened) {
 		links_close(&cap->links);
+		links_free(&cap->links);
+	}
 	cap->opened = false;
 	ctl_lock(ctl);
 	ctl->links = NULL;

@@ -236,12 +236,15 @@ int metrics_write(FILE *f, const struct wl_ctl *c)
 	d1 = s->source.kind == WL_SOURCE_FILE ? WL_DIR_MAX : WL_DIR_NONE;
 
 	family(f, "wirelens_attach_info", "gauge",
-	       "How the sensor captures: backend (xdp, pcap) and XDP attach mode.");
+	       "How the sensor captures: backend (xdp, pcap), and the ingress hook's mode (native "
+	       "or generic XDP, tc).");
 	fprintf(f, "wirelens_attach_info{interface=\"");
 	put_label(f, iface);
 	fprintf(f, "\",backend=\"%s\",mode=\"%s\"} 1\n",
 		s->source.backend ? s->source.backend : "none",
-		s->source.xdp_mode ? s->source.xdp_mode : "none");
+		s->source.xdp_mode  ? s->source.xdp_mode
+		: s->source.ingress ? s->source.ingress
+				    : "none");
 	family(f, "wirelens_start_time_seconds", "gauge", "When this capture started (Unix time).");
 	sample(f, "wirelens_start_time_seconds", iface, NULL, NULL, NULL,
 	       U64(s->source.started_real_ns / 1000000000ull));

@@ -24,7 +24,9 @@ struct wl_source {
 	const char *backend_reason; /* why auto chose this backend; NULL if requested */
 	char ifname[256];	    /* live: the interfaces, comma-separated */
 	unsigned int ifindex;
-	const char *xdp_mode;	  /* "native" or "generic" (xdp backend) */
+	const char *ingress;	  /* the ingress hook: "xdp" or "tc" (xdp backend) */
+	const char *xdp_mode;	  /* "native" or "generic"; NULL: ingress at TC */
+	const char *tc_attach;	  /* TC programs as "tcx" links or "clsact" filters */
 	bool tc_attached;	  /* TC egress program attached (xdp backend) */
 	bool qdisc_created;	  /* we created the clsact qdisc */
 	bool counters_continued;  /* pinned counters from an earlier run were reused */
@@ -70,7 +72,8 @@ struct wl_iface {
 	unsigned int ifindex; /* 0 while gone */
 	const char *state;    /* "up", "down" (nothing to count until it is up) or "gone" */
 	const char *backend;  /* "xdp" or "pcap" */
-	const char *xdp_mode; /* xdp: "native" or "generic" */
+	const char *ingress;  /* xdp backend: the ingress hook, "xdp" or "tc" */
+	const char *xdp_mode; /* ingress at XDP: "native" or "generic" */
 	struct wl_counter dir[WL_DIR_MAX];
 	struct wl_drops drops;
 	uint64_t samples_lost;

@@ -18,8 +18,7 @@
 
 /* A kernel flow: its key in the table of one interface's programs. */
 struct seen_key {
-	struct wl_flow_key flow;
-	uint32_t link;
+	struct wl_flow_key flow; /* its link: the interface's number */
 };
 
 /* Last kernel values of one kernel flow, to turn monotonic counters into deltas. */
@@ -288,7 +287,12 @@ static void health_delta(struct tcp_health *h, const struct wl_conn *now,
 	h->rst = (uint32_t)(now->rst[i] - before->rst[i]);
 }
 
-static void talkers_harvest_one(struct talkers *t, const struct wl_flow_key *k, uint32_t link,
+static void ctr_delta2(struct wl_counter *d, struct wl_counter now, struct wl_counter before)
+{
+	ctr_delta(d, &now, &before);
+}
+
+static void talkers_harvest_one(struct talkers *t, const struct wl_flow_key *k,
 				const struct wl_flow_val *v, int64_t mono_to_real)
 {
 	struct wl_flow_val zero = {0};
@@ -300,17 +304,17 @@ static void talkers_harvest_one(struct talkers *t, const struct wl_flow_key *k, 
 
 	memset(&sk, 0, sizeof(sk));
 	sk.flow = *k;
-	sk.link = link;
 	s = table_upsert(&t->seen, &sk, &created);
 	/* A kernel entry with smaller counters is a new flow after an eviction: start over. */
-	if (s && !created && v->ab.packets >= s->val.ab.packets &&
-	    v->ba.packets >= s->val.ba.packets && v->first_ns == s->val.first_ns)
+	if (s && !created && v->first_ns == s->val.first_ns &&
+	    wl_flow_from(v, 0).packets >= wl_flow_from(&s->val, 0).packets &&
+	    wl_flow_from(v, 1).packets >= wl_flow_from(&s->val, 1).packets)
 		prev = &s->val;
 	memset(&d, 0, sizeof(d));
-	ctr_delta(&d.ab, &v->ab, &prev->ab);
-	ctr_delta(&d.ba, &v->ba, &prev->ba);
-	ctr_delta(&d.in, &v->in, &prev->in);
-	ctr_delta(&d.out, &v->out, &prev->out);
+	ctr_delta2(&d.ab, wl_flow_from(v, 0), wl_flow_from(prev, 0));
+	ctr_delta2(&d.ba, wl_flow_from(v, 1), wl_flow_from(prev, 1));
+	ctr_delta2(&d.in, wl_flow_hook(v, WL_DIR_IN), wl_flow_hook(prev, WL_DIR_IN));
+	ctr_delta2(&d.out, wl_flow_hook(v, WL_DIR_OUT), wl_flow_hook(prev, WL_DIR_OUT));
 	d.first_ns = (uint64_t)((int64_t)v->first_ns + mono_to_real);
 	d.last_ns = (uint64_t)((int64_t)v->last_ns + mono_to_real);
 	d.tcp_flags_ab = v->tcp_flags_ab;
@@ -334,41 +338,38 @@ static void talkers_harvest_one(struct talkers *t, const struct wl_flow_key *k, 
 		talkers_account(t, k, &d);
 }
 
-struct stale_ctx {
-	uint64_t generation;
-	uint32_t link;
-};
-
-/* An entry of the harvested link that this harvest did not see: gone from the kernel table. */
+/* An entry that this harvest did not see: gone from the kernel table. */
 static bool seen_is_stale(void *entry, void *ctx)
 {
 	const struct seen_entry *s = entry;
-	const struct stale_ctx *x = ctx;
 
-	return s->key.link == x->link && s->generation != x->generation;
+	return s->generation != *(const uint64_t *)ctx;
 }
 
 #define HARVEST_BATCH 1024
 
-int talkers_harvest(struct talkers *t, int map_fd, uint32_t link, int64_t mono_to_real,
-		    pthread_mutex_t *lock)
+/*
+ * Harvest one kernel flow table whose keys are key_size bytes (a wl_flow_key, or a
+ * wl_flow_key4): the number of flows read, or -errno.
+ */
+static int64_t talkers_harvest_map(struct talkers *t, int map_fd, size_t key_size,
+				   int64_t mono_to_real, pthread_mutex_t *lock)
 {
-	struct stale_ctx stale;
-	struct wl_flow_key *keys;
 	struct wl_flow_val *vals;
+	struct wl_flow_key k;
 	__u8 batch[sizeof(struct wl_flow_key)];
 	bool first = true;
-	uint64_t n_total = 0;
+	int64_t n_total = 0;
+	__u8 *keys;
 	int err = 0;
 
-	keys = calloc(HARVEST_BATCH, sizeof(*keys));
+	keys = calloc(HARVEST_BATCH, key_size);
 	vals = calloc(HARVEST_BATCH, sizeof(*vals));
 	if (!keys || !vals) {
 		free(keys);
 		free(vals);
 		return -ENOMEM;
 	}
-	t->generation++;
 	for (;;) {
 		LIBBPF_OPTS(bpf_map_batch_opts, opts);
 		__u32 count = HARVEST_BATCH;
@@ -382,8 +383,15 @@ int talkers_harvest(struct talkers *t, int map_fd, uint32_t link, int64_t mono_t
 		/* Read the kernel's table without the lock; change ours with it. */
 		if (lock)
 			pthread_mutex_lock(lock);
-		for (__u32 i = 0; i < count; i++)
-			talkers_harvest_one(t, &keys[i], link, &vals[i], mono_to_real);
+		for (__u32 i = 0; i < count; i++) {
+			const __u8 *key = keys + (size_t)i * key_size;
+
+			if (key_size == sizeof(struct wl_flow_key4))
+				wl_flow_key_of4((const struct wl_flow_key4 *)key, &k);
+			else
+				memcpy(&k, key, sizeof(k));
+			talkers_harvest_one(t, &k, &vals[i], mono_to_real);
+		}
 		if (lock)
 			pthread_mutex_unlock(lock);
 		n_total += count;
@@ -395,17 +403,25 @@ int talkers_harvest(struct talkers *t, int map_fd, uint32_t link, int64_t mono_t
 	}
 	free(keys);
 	free(vals);
-	if (err)
-		return err;
+	return err ? err : n_total;
+}
+
+int talkers_harvest(struct talkers *t, int map4_fd, int map6_fd, int64_t mono_to_real,
+		    pthread_mutex_t *lock)
+{
+	int64_t n4, n6;
+
+	t->generation++;
+	n4 = talkers_harvest_map(t, map4_fd, sizeof(struct wl_flow_key4), mono_to_real, lock);
+	if (n4 < 0)
+		return (int)n4;
+	n6 = talkers_harvest_map(t, map6_fd, sizeof(struct wl_flow_key), mono_to_real, lock);
+	if (n6 < 0)
+		return (int)n6;
 	if (lock)
 		pthread_mutex_lock(lock);
-	stale.generation = t->generation;
-	stale.link = link;
-	table_remove_if(&t->seen, seen_is_stale, &stale);
-	if (link < TALKERS_LINKS_MAX) {
-		t->kernel_flows += n_total - t->link_flows[link];
-		t->link_flows[link] = n_total;
-	}
+	table_remove_if(&t->seen, seen_is_stale, &t->generation);
+	t->kernel_flows = (uint64_t)(n4 + n6);
 	t->harvests++;
 	if (lock)
 		pthread_mutex_unlock(lock);

@@ -96,8 +96,7 @@ struct talkers {
 	struct table seen;
 	uint64_t generation;
 	uint64_t harvests;
-	uint64_t kernel_flows; /* entries in the kernel tables at their last harvests */
-	uint64_t link_flows[TALKERS_LINKS_MAX];
+	uint64_t kernel_flows; /* entries in the kernel flow table at the last harvest */
 	/*
 	 * Called for each kernel flow at each harvest until it returns true (once per flow):
 	 * the connection analysis' look at flows that went quiet. NULL: none.
@@ -118,12 +117,12 @@ void tcp_health_add(struct tcp_health *dst, const struct tcp_health *src);
 bool tcp_health_any(const struct tcp_health *h);
 
 /*
- * Read the kernel flow table (map_fd) of the programs on one interface (link: its number, below
- * TALKERS_LINKS_MAX, the same across reattachments) and account what changed since the last
- * harvest of that link. mono_to_real converts the kernel's CLOCK_MONOTONIC stamps to wall clock.
- * With lock, the kernel table is read without it and t changed with it held. Returns 0 or -errno.
+ * Read the kernel flow tables (IPv4: map4_fd, IPv6: map6_fd), which every interface shares (each
+ * key holds its interface's number), and account what changed since the last harvest.
+ * mono_to_real converts the kernel's CLOCK_MONOTONIC stamps to wall clock. With lock, the kernel
+ * tables are read without it and t changed with it held. Returns 0 or -errno.
  */
-int talkers_harvest(struct talkers *t, int map_fd, uint32_t link, int64_t mono_to_real,
+int talkers_harvest(struct talkers *t, int map4_fd, int map6_fd, int64_t mono_to_real,
 		    pthread_mutex_t *lock);
 
 enum talkers_sort {

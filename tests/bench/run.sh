@@ -3,14 +3,18 @@
 # make bench: figures measured against a baseline or a peer in the same run, as one markdown
 # table, also written to tests/bench/RESULTS.md. Timings are never test assertions.
 #
-#   1 kernel cost    BPF_PROG_TEST_RUN ns/packet of the wirelens XDP program (counting only,
-#                    defaults, with a filter, sampling every frame) vs an empty XDP_PASS
+#   1 kernel cost    BPF_PROG_TEST_RUN ns/frame of the wirelens programs against an empty
+#                    program of the same hook, per frame kind (66-byte TCP ACK, 1514-byte
+#                    TCP, IPv6 UDP DNS, ARP) and over a mix; 100,000 distinct flows, first
+#                    and second pass
 #   2 max rate       frames pushed across a veth at top speed (64 and 1500 bytes): counted by
 #                    wirelens XDP, wirelens pcap and tcpdump -w /dev/null
-#   3 overhead       iperf3 throughput and CPU across a veth: no sensor, wirelens XDP+TC,
-#                    wirelens pcap, tcpdump
+#   3 overhead       iperf3 throughput and CPU across a veth: no sensor, wirelens with its
+#                    default attach (TC ingress on a veth), native and generic XDP, pcap,
+#                    tcpdump
 #   4 offline speed  packets/s of wirelens -r vs tshark, tcpdump and a minimal libpcap loop
-#   5 memory         daemon peak RSS after 1 M distinct flows (live and -r); BPF map memory
+#   5 memory         daemon peak RSS after 1 M distinct flows (live and -r); BPF map memory,
+#                    with 1 and with 50 interfaces
 #   6 API under load wrk on /api/v1/stats while frames arrive at top speed, and with 100 SSE
 #                    clients connected; a static file of the same server as the baseline
 #
@@ -71,25 +75,60 @@ row() { rows+=("| $1 | $2 | $3 | $4 |"); }
 ratio() { printf "$3" "$(echo "$1 / $2" | bc -l)"; }
 say() { echo "bench: $*" >&2; }
 
-# 1. kernel cost per packet
-say "kernel cost (BPF_PROG_TEST_RUN, $RUNS runs)"
+# 1. kernel cost per frame, each program against the empty program of its hook
+say "kernel cost (BPF_PROG_TEST_RUN, $RUNS rounds of $REPEAT runs, interleaved)"
 if [ "$(id -u)" = 0 ]; then
-	for i in $(seq "$RUNS"); do "$KCOST" "$TMP/mix.pcap" "$REPEAT"; done >"$TMP/kcost" 2>"$TMP/kcost.err"
+	"$KCOST" "$TMP/mix.pcap" "$REPEAT" "$RUNS" >"$TMP/kcost" 2>"$TMP/kcost.err"
 	if [ -s "$TMP/kcost" ]; then
-		floor=$(awk '{ print $1 }' "$TMP/kcost" | median)
-		row "kernel cost, empty XDP_PASS (floor)" "$(printf '%.1f ns/pkt' "$floor")" "1.00x" "-"
-		col=2
-		for what in "counting only (no flows, no records)" \
-			"counters, flows, records, no connection analysis" \
-			"default (counters, flows, connection analysis, records 1/1 up to 1000/s)" \
-			"default + filter 'tcp port 443 or udp'" \
-			"records of every frame, no limit (ring drained)"; do
-			v=$(awk -v c=$col '{ print $c }' "$TMP/kcost" | median)
+		kc() { awk -v p="$1" -v k="$2" '$1 == p && $2 == k { print $3 }' "$TMP/kcost"; }
+		kind_name() {
+			case $1 in
+			ack) echo "66-byte TCP ACK with timestamps" ;;
+			seg) echo "1514-byte TCP segment" ;;
+			dns6) echo "IPv6 UDP DNS query" ;;
+			arp) echo "ARP request" ;;
+			mix) echo "mix of 256 frames" ;;
+			esac
+		}
+		for kind in ack seg dns6 arp mix; do
+			xf=$(kc xdp_floor "$kind")
+			tf=$(kc tc_floor "$kind")
+			row "kernel cost, $(kind_name $kind): empty XDP program (floor)" \
+				"$(printf '%.1f ns' "$xf")" "1.00x" "-"
+			for p in xdp_core xdp_noconn xdp_default xdp_filter; do
+				case $p in
+				xdp_core) what="XDP, counting only (no flows, no records)" ;;
+				xdp_noconn) what="XDP, counters, flows, records, no connection analysis" ;;
+				xdp_default) what="XDP, defaults (flows, connection analysis, records 1/1 up to 1000/s)" ;;
+				xdp_filter) what="XDP, defaults + filter 'tcp port 443 or udp'" ;;
+				esac
+				goal=-
+				[ $p = xdp_default ] && [ $kind = ack ] && goal="<= 12x floor"
+				v=$(kc $p "$kind")
+				row "kernel cost, $(kind_name $kind): wirelens $what" "$(printf '%.1f ns' "$v")" \
+					"$(ratio "$v" "$xf" '%.2fx floor')" "$goal"
+			done
+			row "kernel cost, $(kind_name $kind): empty TC program (floor)" \
+				"$(printf '%.1f ns' "$tf")" "1.00x" "-"
 			goal=-
-			[ $col = 4 ] && goal="<= 1.5x floor"
-			row "kernel cost, wirelens $what" "$(printf '%.1f ns/pkt' "$v")" \
-				"$(ratio "$v" "$floor" '%.2fx floor')" "$goal"
-			col=$((col + 1))
+			[ $kind = ack ] && goal="<= 6x floor"
+			v=$(kc tc_default "$kind")
+			row "kernel cost, $(kind_name $kind): wirelens TC egress, defaults" \
+				"$(printf '%.1f ns' "$v")" "$(ratio "$v" "$tf" '%.2fx floor')" "$goal"
+		done
+		v=$(kc xdp_all mix)
+		row "kernel cost, mix: wirelens XDP, a record of every frame, no limit (ring drained)" \
+			"$(printf '%.1f ns' "$v")" "$(ratio "$v" "$(kc xdp_floor mix)" '%.2fx floor')" "-"
+		ff=$(awk '$1 == "flows" && $3 == "floor" { print $5 }' "$TMP/kcost")
+		nf=$(awk '$1 == "flows" { print $2; exit }' "$TMP/kcost")
+		row "kernel cost, $nf distinct flows, each frame once: empty XDP program (floor)" \
+			"$(printf '%.1f ns' "$ff")" "1.00x" "-"
+		for pass in first second; do
+			v=$(awk -v p=$pass '$1 == "flows" && $3 == p { print $5 }' "$TMP/kcost")
+			goal=-
+			[ $pass = second ] && goal="<= 12x floor"
+			row "kernel cost, $nf distinct flows, $pass pass: wirelens XDP, defaults" \
+				"$(printf '%.1f ns' "$v")" "$(ratio "$v" "$ff" '%.2fx floor')" "$goal"
 		done
 	else
 		row "kernel cost" "failed: $(head -1 "$TMP/kcost.err")" "-" "-"
@@ -127,7 +166,7 @@ maxrate() { # SIZE
 	n=$((10000 * RATE_LOOPS))
 	net_up || { row "max rate" "cannot create namespaces" "-" "-"; return; }
 	# wirelens XDP
-	daemon_start x --backend xdp --no-web --pin-path "$PIN_BASE-x$size" --json || return
+	daemon_start x --backend xdp --ingress xdp --no-web --pin-path "$PIN_BASE-x$size" --json || return
 	read -r t0 d0 < <(veth_tx)
 	local s0 s1
 	s0=$(date +%s.%N)
@@ -213,18 +252,22 @@ overhead() {
 	ip netns exec "$NSA" iperf3 -s -D -I "$TMP/iperf3.pid" >/dev/null 2>&1
 	sleep 0.5
 	iperf_with none none
-	iperf_with xdp --backend xdp --pin-path "$PIN_BASE-o"
+	iperf_with default --pin-path "$PIN_BASE-o0"
+	iperf_with xdp-native --backend xdp --xdp-mode native --pin-path "$PIN_BASE-o"
 	iperf_with xdp-generic --backend xdp --xdp-mode generic --pin-path "$PIN_BASE-o2"
 	iperf_with pcap --backend pcap
 	iperf_with tcpdump tcpdump
 	kill "$(cat "$TMP/iperf3.pid")" 2>/dev/null
 	base=$(cat "$TMP/iperf.none.bps")
-	for l in none xdp xdp-generic pcap tcpdump; do
+	for l in none default xdp-native xdp-generic pcap tcpdump; do
 		bps=$(cat "$TMP/iperf.$l.bps")
 		cpu=$(cat "$TMP/iperf.$l.cpu")
 		goal=-
-		[ $l = xdp ] && goal=">= 95 % of no sensor"
-		row "overhead, iperf3 TCP across the veth, $l" \
+		what=$l
+		[ $l = default ] && goal=">= 95 % of no sensor, above tcpdump" &&
+			what="wirelens default attach (TC ingress + egress, TCX)"
+		case $l in xdp-* | pcap) what="wirelens $l" ;; esac
+		row "overhead, iperf3 TCP across the veth, $what" \
 			"$(printf '%.2f Gbit/s, CPU %.0f %%' "$(echo "$bps / 1000000000" | bc -l)" "$cpu")" \
 			"$(ratio "$bps" "$base" '%.3f of no sensor')" "$goal"
 	done
@@ -292,7 +335,42 @@ if [ "$(id -u)" = 0 ] && have_bpf && net_up; then
 	daemon_stop
 	row "memory, live daemon (XDP) after $FLOWS_TEXT distinct flows: peak RSS" "$live_rss MiB" "-" \
 		"<= 64 MiB"
-	row "memory, BPF maps (bpftool bytes_memlock, all pinned maps)" "$mapmem MiB" "-" "-"
+	row "memory, BPF maps (bpftool bytes_memlock, all wirelens maps)" "$mapmem MiB" "-" "-"
+	net_down
+fi
+
+# Map memory with 1 and with 50 interfaces: one flow table, ring buffers and scratch space serve
+# them all; each interface adds its programs and a few small counter maps.
+maps_mib() {
+	bpftool -j map show | jq '[.[] | select(.name | test("^wl_|^wirelens")) | .bytes_memlock |
+		tonumber] | add / 1048576'
+}
+if [ "$(id -u)" = 0 ] && have_bpf && net_up; then
+	say "map memory with 1 and 50 interfaces"
+	list=""
+	for i in $(seq 50); do
+		ip link add "${RUN}v$i" netns "$NSA" type veth peer name "${RUN}p$i" netns "$NSB" &&
+			ip -n "$NSA" link set "${RUN}v$i" up && ip -n "$NSB" link set "${RUN}p$i" up
+		list="$list,${RUN}v$i"
+	done
+	daemon_start m1 --no-web --pin-path "$PIN_BASE-m1"
+	one=$(maps_mib)
+	daemon_stop
+	"${IN_A[@]}" "$WL" -i "${list#,}" --no-web --pin-path "$PIN_BASE-m50" >/dev/null \
+		2>"$TMP/m50.err" &
+	DPID=$!
+	t0=$(date +%s.%N)
+	for _ in $(seq 1200); do
+		[ "$(grep -c "counting on" "$TMP/m50.err")" = 50 ] && break
+		sleep 0.1
+	done
+	t1=$(date +%s.%N)
+	fifty=$(maps_mib)
+	daemon_stop
+	row "memory, BPF maps, 1 interface" "$(printf '%.1f MiB' "$one")" "1.00x" "-"
+	row "memory, BPF maps, 50 interfaces ($(printf '%.1f' "$(echo "$t1 - $t0" | bc -l)") s to attach all)" \
+		"$(printf '%.1f MiB' "$fifty")" "$(ratio "$fifty" "$one" '%.3fx one interface')" \
+		"<= 1.2x one interface"
 	net_down
 fi
 

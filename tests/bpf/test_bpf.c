@@ -25,7 +25,8 @@
 #include "filter_vm.h"
 #include "wirelens.skel.h"
 
-#define TC_ACT_OK 0
+/* The TC programs return TC_ACT_UNSPEC (TCX_NEXT): pass, and let later programs run. */
+#define TC_ACT_OK ((__u32)-1)
 /* Per-CPU values are copied out in 8-byte slots. */
 #define STATS_VSIZE ((sizeof(struct wl_stats) + 7) / 8 * 8)
 
@@ -330,11 +331,11 @@ static void test_flow_entry(void **state)
 {
 	struct wirelens_bpf *skel = need_bpf(state);
 	struct tframe f, g;
-	struct wl_flow_key key, next;
+	struct wl_flow_key4 key, next;
 	struct wl_flow_val val;
 	int fd, entries = 0;
 
-	fd = bpf_map__fd(skel->maps.wl_flows);
+	fd = bpf_map__fd(skel->maps.wl_flows4);
 	while (!bpf_map_get_next_key(fd, NULL, &key))
 		assert_int_equal(bpf_map_delete_elem(fd, &key), 0);
 	assert_non_null(frames_find("v4_tcp_syn"));
@@ -354,16 +355,19 @@ static void test_flow_entry(void **state)
 	}
 	assert_int_equal(entries, 1);
 	assert_int_equal(bpf_map_lookup_elem(fd, &key, &val), 0);
-	assert_int_equal(key.family, 4);
 	assert_int_equal(key.proto, 6);
 	assert_memory_equal(key.a, "\xc6\x12\x00\x01", 4);
 	assert_int_equal(key.port_a, 40000);
 	assert_int_equal(key.port_b, 5000);
-	assert_int_equal(val.ab.packets, 3);
-	assert_int_equal(val.ba.packets, 2);
-	assert_int_equal(val.in.packets, 3);
-	assert_int_equal(val.out.packets, 2);
-	assert_int_equal(val.ab.bytes, 3ull * f.len);
+	/* a -> b came in (XDP), b -> a went out (TC egress): one counter each. */
+	assert_int_equal(val.ctr[0][WL_DIR_IN].packets, 3);
+	assert_int_equal(val.ctr[0][WL_DIR_OUT].packets, 0);
+	assert_int_equal(val.ctr[1][WL_DIR_IN].packets, 0);
+	assert_int_equal(val.ctr[1][WL_DIR_OUT].packets, 2);
+	assert_int_equal(wl_flow_from(&val, 0).packets, 3);
+	assert_int_equal(wl_flow_hook(&val, WL_DIR_OUT).packets, 2);
+	assert_int_equal(val.ctr[0][WL_DIR_IN].bytes, 3ull * f.len);
+	assert_int_equal(key.link, 0);
 	assert_int_equal(val.flags & WL_FLOW_F_B_FIRST, 0);
 	assert_true(val.tcp_flags_ab & 0x02);
 	assert_true(val.first_ns <= val.last_ns);
@@ -393,7 +397,10 @@ static void test_max_packets(void **state)
 	assert_int_equal(in.total.packets, 8);
 	assert_int_equal(out.total.packets, 2);
 	assert_int_equal(in.l4.udp.bytes + out.l4.udp.bytes, 10ull * f->len);
-	assert_int_not_equal(bpf_map_get_next_key(bpf_map__fd(skel->maps.wl_flows), NULL, &key), 0);
+	assert_int_not_equal(bpf_map_get_next_key(bpf_map__fd(skel->maps.wl_flows4), NULL, &key),
+			     0);
+	assert_int_not_equal(bpf_map_get_next_key(bpf_map__fd(skel->maps.wl_flows6), NULL, &key),
+			     0);
 	wirelens_bpf__destroy(skel);
 }
 

@@ -5,7 +5,7 @@
 # by a real systemd. Sourced by run.sh (its harness runs the test_config_*, test_install_* and
 # test_systemd_* functions).
 
-CATALOG=tests/golden/catalog.pcap # 54 frames
+CATALOG=tests/golden/catalog.pcap # 61 frames
 
 # conf NAME LINE...: write the lines to $TMPD/NAME.conf.
 conf() {
@@ -46,7 +46,7 @@ test_config_cli_overrides_file() {
 	# A file's interface gives way to -r on the command line (and the reverse).
 	conf b 'interface = nosuchif0' 'json = true'
 	got=$(json_of --config "$TMPD/b.conf" -r $CATALOG) || return
-	[ "$(jq .totals.packets <<<"$got")" = 54 ] || fail "-r with interface in the file: $got" ||
+	[ "$(jq .totals.packets <<<"$got")" = 61 ] || fail "-r with interface in the file: $got" ||
 		return
 	conf c "read = $CATALOG"
 	expect_error 1 "no such interface 'nosuchif0'" --config "$TMPD/c.conf" -i nosuchif0 \
@@ -239,7 +239,7 @@ test_config_default_file() {
 	77) skip "cannot mount an overlay on /etc: $(head -1 "$TMPD/out")" || return ;;
 	*) fail "$(cat "$TMPD/out")" || return ;;
 	esac
-	printf 'absent 54\npresent 5\nexplicit 54\n%s\nhelp ok\n' \
+	printf 'absent 61\npresent 5\nexplicit 61\n%s\nhelp ok\n' \
 		"broken 2: wirelens: /etc/wirelens/wirelens.conf:2: unknown option 'bogus' (see wirelens --help)" \
 		>"$TMPD/want"
 	diff "$TMPD/want" "$TMPD/out" >"$TMPD/diff" || fail "$(tr '\n' ' ' <"$TMPD/diff")" || return
@@ -365,7 +365,7 @@ unit_restricted() { # BACKEND
 		kill -0 "$DPID" 2>/dev/null || break
 		sleep 0.1
 	done
-	grep -q "counting on '$VA' with $([ "$1" = xdp ] && echo XDP || echo libpcap)" "$dir/err" ||
+	grep -q "counting on '$VA'$([ "$1" = xdp ] && echo ': ingress' || echo ' with libpcap')" "$dir/err" ||
 		fail "not counting: $(cat "$dir/err")" || return
 	[ "$(code http://127.0.0.1:8080/)" = 200 ] || fail "no dashboard on :8080" || return
 	m=$("${IN_A[@]}" curl -sf http://127.0.0.1:8080/metrics) && grep -q '^wirelens_capturing 1$' <<<"$m" ||
@@ -414,7 +414,7 @@ systemd_unit_run() { # BACKEND
 		systemctl -q is-active "$SD_UNIT" || break
 		sleep 0.1
 	done
-	grep -q "counting on '$VA' with $([ "$1" = xdp ] && echo XDP || echo libpcap)" "$SD_DIR/err" ||
+	grep -q "counting on '$VA'$([ "$1" = xdp ] && echo ': ingress' || echo ' with libpcap')" "$SD_DIR/err" ||
 		fail "not counting: $(cat "$SD_DIR/err" 2>/dev/null)" || return
 	if [ "$1" = xdp ]; then
 		[ -e "$PIN_BASE-sd/wl_stats" ] || fail "no maps pinned in $PIN_BASE-sd" || return

@@ -82,6 +82,16 @@ net_down() {
 # $! is the daemon's pid.)
 IN_A=(nsenter "--net=/run/netns/$NSA")
 
+# hook_args HOOK: the daemon's options for a hook: xdp (XDP ingress), tc (TC ingress), pcap.
+# (Unquoted where used: several words.)
+hook_args() {
+	case $1 in
+	xdp) echo "--backend xdp --ingress xdp" ;;
+	tc) echo "--backend xdp --ingress tc" ;;
+	*) echo "--backend $1" ;;
+	esac
+}
+
 # daemon_start NAME ARGS...: wirelens in namespace A on veth A; waits until it is counting.
 daemon_start() {
 	local name=$1 i
@@ -123,6 +133,17 @@ replay() {
 	else
 		ip netns exec "$NSA" tcpreplay -q -i "$VA" "$@" "$file" >"$TMPD/replay.log" 2>&1
 	fi
+}
+
+# The daemon's frames received so far, from its API on 127.0.0.1:8080 in namespace A.
+api_in_packets() {
+	local i n
+	for i in $(seq 30); do
+		n=$("${IN_A[@]}" curl -sf http://127.0.0.1:8080/api/v1/stats | jq '.directions.in.totals.packets') &&
+			[ -n "$n" ] && echo "$n" && return 0
+		sleep 0.1
+	done
+	echo "none"
 }
 
 # jq_eq A B: two JSON documents are equal.

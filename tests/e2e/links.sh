@@ -59,7 +59,7 @@ multi() {
 	"$MKPCAP" -n 70 -s 5 bulk "$TMPD/c.pcap" || return 1
 	net_up || fail "cannot create namespaces" || return
 	link_c_up || fail "cannot create the second pair" || return
-	daemon_start d -i "$VC" --backend "$backend" --pin-path "$pin" --json --listen 127.0.0.1:8080 ||
+	daemon_start d -i "$VC" $(hook_args "$backend") --pin-path "$pin" --json --listen 127.0.0.1:8080 ||
 		fail "daemon did not start: $(cat "$TMPD/d.err")" || return
 	[ "$(grep -c "counting on" "$TMPD/d.err")" = 2 ] || wait_log "counting on '$VC'" ||
 		fail "not counting on both: $(cat "$TMPD/d.err")" || return
@@ -128,7 +128,7 @@ recreated() {
 	"$MKPCAP" -n 100 bulk "$TMPD/a.pcap" || return 1
 	"$MKPCAP" -n 50 -s 7 bulk "$TMPD/b.pcap" || return 1
 	net_up || fail "cannot create namespaces" || return
-	daemon_start d --backend "$backend" --pin-path "$PIN_BASE-re$backend" --json \
+	daemon_start d $(hook_args "$backend") --pin-path "$PIN_BASE-re$backend" --json \
 		--listen 127.0.0.1:8080 || fail "daemon did not start: $(cat "$TMPD/d.err")" || return
 	replay B "$TMPD/a.pcap" --topspeed || fail "tcpreplay failed" || return
 	sleep 1.2
@@ -176,7 +176,7 @@ down_rename() {
 	need_net || return
 	"$MKPCAP" -n 30 bulk "$TMPD/a.pcap" || return 1
 	net_up || fail "cannot create namespaces" || return
-	daemon_start d --backend "$backend" --pin-path "$PIN_BASE-dr" --json --listen 127.0.0.1:8080 ||
+	daemon_start d $(hook_args "$backend") --pin-path "$PIN_BASE-dr" --json --listen 127.0.0.1:8080 ||
 		fail "daemon did not start: $(cat "$TMPD/d.err")" || return
 	ip -n "$NSA" link set "$VA" down
 	wait_log "interface '$VA' is down" || fail "no line about down: $(cat "$TMPD/d.err")" || return
@@ -233,7 +233,9 @@ test_privileges_dropped() {
 	local want=000000c000003000 t
 	need_net || return
 	net_up || fail "cannot create namespaces" || return
-	daemon_start d --backend xdp --pin-path "$PIN_BASE-pv" --json --listen 127.0.0.1:8080 ||
+	# (clsact: the guard process, whose privileges are checked below, exists only then.)
+	daemon_start d --backend xdp --tc-attach clsact --pin-path "$PIN_BASE-pv" --json \
+		--listen 127.0.0.1:8080 ||
 		fail "daemon did not start: $(cat "$TMPD/d.err")" || return
 	wait_log "dashboard on" || fail "no web server: $(cat "$TMPD/d.err")" || return
 	grep -q "dropped privileges: keeping cap_bpf,cap_perfmon,cap_net_admin,cap_net_raw" \

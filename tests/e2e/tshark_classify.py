@@ -11,8 +11,9 @@ per frame: "LEN L3 L4 BADIP" (BADIP 1 when tshark finds the link or IP header it
 so that it cannot say which L4 protocol follows).
 
 Rules (DESIGN.md): up to two VLAN tags are skipped, a third leaves the frame "other"; the L4
-protocol is the one after the IPv6 extension headers, found by following the Next Header chain;
-fragments count by that number; tunnels by their outer headers (first occurrences).
+protocol is the one after the IPv6 extension headers, found by following the Next Header chain
+to its end, however long (as tshark dissects it); fragments count by that number; tunnels by
+their outer headers (first occurrences).
 """
 import json
 import re
@@ -24,7 +25,6 @@ L4 = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmpv6"}
 EXT = {0: 5, 43: 6, 44: 7, 60: 8}
 BAD_IP = re.compile(r"Malformed Packet: (Ethernet|VLAN|IPv4|IPv6)|Bogus IP")
 MAX_VLAN = 2
-MAX_IPV6_EXT = 8
 
 
 def ints(field, base=10):
@@ -48,7 +48,7 @@ def classify(line):
     elif l3 == "ipv6":
         queues = {k: ints(f[i]) for k, i in EXT.items()}
         nh = (ints(f[4]) or [None])[0]
-        for _ in range(MAX_IPV6_EXT):
+        for _ in range(sum(len(q) for q in queues.values())):
             if nh not in EXT or not queues[nh]:
                 break
             nh = queues[nh].pop(0)

@@ -13,7 +13,8 @@
  *   by that number, also when a later header is cut (truncated) or inconsistent (malformed);
  *   an IPv6 chain cut inside an extension header counts by the header it stopped at (other).
  * - Fragments count by protocol number; later fragments have no ports (app unknown).
- * - An IPv6 chain deeper than WL_MAX_IPV6_EXT is other + malformed.
+ * - An IPv6 extension-header chain is walked to its end, however long (headers starting within
+ *   WL_IPV6_EXT_SPAN bytes, as far as the frame goes), as Wireshark does.
  */
 #include "frames.h"
 
@@ -362,11 +363,18 @@ static void build_catalog(void)
 	eth(&b, 0x86dd), ipv6(&b, 0, 8 + 8 + 24 + 8 + 8 + 12), ext(&b, 60, 0), ext(&b, 43, 0);
 	ext(&b, 44, 2), frag6(&b, 17, 0, 1), udp(&b, 40000, 5355, 12), fill(&b, 12, 0);
 	cat_end(&b);
-	b = cat_begin("v6_chain_too_deep", L3(IPV6), L4(OTHER), APP(NONE), T_MALF);
+	b = cat_begin("v6_chain_deep_udp", L3(IPV6), L4(UDP), APP(UNKNOWN), T_OK);
 	eth(&b, 0x86dd), ipv6(&b, 60, 9 * 8 + 8);
 	for (int i = 0; i < 9; i++)
 		ext(&b, i < 8 ? 60 : 17, 0);
 	udp(&b, 40000, 40001, 0);
+	cat_end(&b);
+	/* An evasion: 137 atomic fragment headers in front of an echo request (Wireshark: ICMPv6). */
+	b = cat_begin("v6_frag137_icmpv6_echo", L3(IPV6), L4(ICMPV6), APP(NONE), T_OK);
+	eth(&b, 0x86dd), ipv6(&b, 44, 137 * 8 + 8);
+	for (int i = 0; i < 137; i++)
+		frag6(&b, i < 136 ? 44 : 58, 0, 0);
+	icmp(&b, 128);
 	cat_end(&b);
 	b = cat_begin("arp_request", L3(ARP), L4(OTHER), APP(NONE), T_OK);
 	eth(&b, 0x0806), arp(&b, 1), pad60(&b, 0);
