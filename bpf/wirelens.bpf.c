@@ -632,7 +632,8 @@ static __always_inline void count_frame(void *ctx, bool tc, const void *data, co
 	s->seen.bytes += bytes;
 	if (!filter_match(ctx, tc, sc, len))
 		return;
-	if (cfg_max_packets && __sync_fetch_and_add(&wl_admitted, 1) >= cfg_max_packets)
+	/* (An aggregate that crosses the limit is counted whole.) */
+	if (cfg_max_packets && __sync_fetch_and_add(&wl_admitted, pkts) >= cfg_max_packets)
 		return;
 	sc->clk.coarse = bpf_ktime_get_coarse_ns();
 	sc->clk.fine = 0;

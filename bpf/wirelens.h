@@ -245,22 +245,6 @@ struct wl_flow_val {
 	struct wl_conn conn;
 };
 
-/* Frames from side (0: a, 1: b), whatever the hook. */
-static inline struct wl_counter wl_flow_from(const struct wl_flow_val *v, int side)
-{
-	const struct wl_counter *c = v->ctr[side & 1];
-
-	return (struct wl_counter){c[0].packets + c[1].packets, c[0].bytes + c[1].bytes};
-}
-
-/* Frames of a hook (WL_DIR_IN: received, WL_DIR_OUT: sent), whatever the side. */
-static inline struct wl_counter wl_flow_hook(const struct wl_flow_val *v, int dir)
-{
-	const struct wl_counter *a = &v->ctr[0][dir & 1], *b = &v->ctr[1][dir & 1];
-
-	return (struct wl_counter){a->packets + b->packets, a->bytes + b->bytes};
-}
-
 _Static_assert(sizeof(struct wl_flow_key) == 40, "wl_flow_key layout");
 _Static_assert(sizeof(struct wl_conn) == 176, "wl_conn layout");
 _Static_assert(sizeof(struct wl_flow_val) == 264, "wl_flow_val layout");

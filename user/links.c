@@ -275,6 +275,7 @@ int links_open(struct links *ls, const struct wl_config *cfg, const char *fallba
 		links_scan(ls, true);
 		if (!ls->n) {
 			log_error("-i any: no interface is up (other than loopback) to count on");
+			links_free(ls);
 			return -ENODEV;
 		}
 		ls->scan_ns = util_now_mono_ns();
@@ -297,6 +298,7 @@ int links_open(struct links *ls, const struct wl_config *cfg, const char *fallba
 		err = iface_lookup(name, &ifindex);
 		if (err) {
 			links_close(ls);
+			links_free(ls);
 			return err;
 		}
 		k = link_add(ls, name);
@@ -304,6 +306,7 @@ int links_open(struct links *ls, const struct wl_config *cfg, const char *fallba
 		if (err) {
 			ls->n--;
 			links_close(ls);
+			links_free(ls);
 			return err;
 		}
 		link_install(ls, k, ifindex, &a);

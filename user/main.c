@@ -552,8 +552,9 @@ static int capture_start(const struct wl_config *cfg, struct wl_ctl *ctl, struct
 	cap->snap.source.kind = WL_SOURCE_LIVE;
 	cap->snap.source.started_real_ns = util_now_real_ns();
 	err = pick_backend(backend, &cap->snap, &use_pcap);
-	/* One kernel flow table serves every interface. */
+	/* The kernel flow tables (IPv4 and IPv6) serve every interface. */
 	kernel_flows = c->flow_table_size ? c->flow_table_size : WL_FLOW_TABLE_DEFAULT;
+	kernel_flows += wl_flow6_size(kernel_flows);
 	if (!err)
 		err = talkers_setup(cfg, &cap->talkers, &cap->snap, use_pcap ? 0 : kernel_flows);
 	if (err) {

@@ -21,13 +21,35 @@ struct seen_key {
 	struct wl_flow_key flow; /* its link: the interface's number */
 };
 
-/* Last kernel values of one kernel flow, to turn monotonic counters into deltas. */
+/*
+ * The last values read of one kernel flow, only those that deltas are made of (a third of a
+ * wl_flow_val: this table holds an entry per kernel flow).
+ */
+struct seen_val {
+	struct wl_counter ctr[2][2]; /* as in wl_flow_val */
+	uint64_t first_ns;	     /* tells a new flow in the same slot after an eviction */
+	uint32_t retrans[2], ooo[2], dupack[2], zerowin[2], rst[2];
+};
+
 struct seen_entry {
 	struct seen_key key;
-	struct wl_flow_val val;
+	struct seen_val val;
 	uint64_t generation;
 	bool hooked; /* quiet_hook returned true for this flow */
 };
+
+static void seen_val_of(struct seen_val *s, const struct wl_flow_val *v)
+{
+	memcpy(s->ctr, v->ctr, sizeof(s->ctr));
+	s->first_ns = v->first_ns;
+	for (int i = 0; i < 2; i++) {
+		s->retrans[i] = v->conn.retrans[i];
+		s->ooo[i] = v->conn.ooo[i];
+		s->dupack[i] = v->conn.dupack[i];
+		s->zerowin[i] = v->conn.zerowin[i];
+		s->rst[i] = v->conn.rst[i];
+	}
+}
 
 int talkers_init(struct talkers *t, size_t max_flows, size_t max_hosts, size_t max_pairs,
 		 size_t kernel_flows)
@@ -277,8 +299,8 @@ static void ctr_delta(struct wl_counter *out, const struct wl_counter *now,
 }
 
 /* What side i sent since the last harvest (kernel counters only grow within one flow). */
-static void health_delta(struct tcp_health *h, const struct wl_conn *now,
-			 const struct wl_conn *before, int i)
+static void health_delta(struct tcp_health *h, const struct seen_val *now,
+			 const struct seen_val *before, int i)
 {
 	h->retrans = (uint32_t)(now->retrans[i] - before->retrans[i]);
 	h->ooo = (uint32_t)(now->ooo[i] - before->ooo[i]);
@@ -287,16 +309,33 @@ static void health_delta(struct tcp_health *h, const struct wl_conn *now,
 	h->rst = (uint32_t)(now->rst[i] - before->rst[i]);
 }
 
-static void ctr_delta2(struct wl_counter *d, struct wl_counter now, struct wl_counter before)
+/* The frames of counters c[side][hook] from a side (hook < 0) or of a hook (side < 0). */
+static struct wl_counter ctr_sum(const struct wl_counter c[2][2], int side, int hook)
 {
-	ctr_delta(d, &now, &before);
+	struct wl_counter r = {0};
+
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < 2; j++)
+			if ((side < 0 || side == i) && (hook < 0 || hook == j)) {
+				r.packets += c[i][j].packets;
+				r.bytes += c[i][j].bytes;
+			}
+	return r;
+}
+
+static void ctr_delta2(struct wl_counter *d, const struct wl_counter now[2][2],
+		       const struct wl_counter before[2][2], int side, int hook)
+{
+	struct wl_counter a = ctr_sum(now, side, hook), b = ctr_sum(before, side, hook);
+
+	ctr_delta(d, &a, &b);
 }
 
 static void talkers_harvest_one(struct talkers *t, const struct wl_flow_key *k,
 				const struct wl_flow_val *v, int64_t mono_to_real)
 {
-	struct wl_flow_val zero = {0};
-	const struct wl_flow_val *prev = &zero;
+	struct seen_val zero = {0}, now;
+	const struct seen_val *prev = &zero;
 	struct seen_entry *s;
 	struct flow_delta d;
 	struct seen_key sk;
@@ -304,32 +343,33 @@ static void talkers_harvest_one(struct talkers *t, const struct wl_flow_key *k,
 
 	memset(&sk, 0, sizeof(sk));
 	sk.flow = *k;
+	seen_val_of(&now, v);
 	s = table_upsert(&t->seen, &sk, &created);
 	/* A kernel entry with smaller counters is a new flow after an eviction: start over. */
-	if (s && !created && v->first_ns == s->val.first_ns &&
-	    wl_flow_from(v, 0).packets >= wl_flow_from(&s->val, 0).packets &&
-	    wl_flow_from(v, 1).packets >= wl_flow_from(&s->val, 1).packets)
+	if (s && !created && now.first_ns == s->val.first_ns &&
+	    ctr_sum(now.ctr, 0, -1).packets >= ctr_sum(s->val.ctr, 0, -1).packets &&
+	    ctr_sum(now.ctr, 1, -1).packets >= ctr_sum(s->val.ctr, 1, -1).packets)
 		prev = &s->val;
 	memset(&d, 0, sizeof(d));
-	ctr_delta2(&d.ab, wl_flow_from(v, 0), wl_flow_from(prev, 0));
-	ctr_delta2(&d.ba, wl_flow_from(v, 1), wl_flow_from(prev, 1));
-	ctr_delta2(&d.in, wl_flow_hook(v, WL_DIR_IN), wl_flow_hook(prev, WL_DIR_IN));
-	ctr_delta2(&d.out, wl_flow_hook(v, WL_DIR_OUT), wl_flow_hook(prev, WL_DIR_OUT));
+	ctr_delta2(&d.ab, now.ctr, prev->ctr, 0, -1);
+	ctr_delta2(&d.ba, now.ctr, prev->ctr, 1, -1);
+	ctr_delta2(&d.in, now.ctr, prev->ctr, -1, WL_DIR_IN);
+	ctr_delta2(&d.out, now.ctr, prev->ctr, -1, WL_DIR_OUT);
 	d.first_ns = (uint64_t)((int64_t)v->first_ns + mono_to_real);
 	d.last_ns = (uint64_t)((int64_t)v->last_ns + mono_to_real);
 	d.tcp_flags_ab = v->tcp_flags_ab;
 	d.tcp_flags_ba = v->tcp_flags_ba;
 	d.app = v->app;
 	d.flags = v->flags;
-	health_delta(&d.hab, &v->conn, &prev->conn, 0);
-	health_delta(&d.hba, &v->conn, &prev->conn, 1);
+	health_delta(&d.hab, &now, prev, 0);
+	health_delta(&d.hba, &now, prev, 1);
 	d.rtt.count = v->conn.rtt_count;
 	d.rtt.min_us = v->conn.rtt_min_us;
 	d.rtt.last_us = v->conn.rtt_last_us;
 	if (s) {
 		if (prev != &s->val)
 			s->hooked = false; /* a new flow in that entry */
-		s->val = *v;
+		s->val = now;
 		s->generation = t->generation;
 		if (t->quiet_hook && !s->hooked)
 			s->hooked = t->quiet_hook(t->quiet_ctx, k, v, mono_to_real);

@@ -660,7 +660,11 @@ if (typeof document !== 'undefined') (function () {
     const st = S.stats || {};
     const src = st.source || (S.status && S.status.source) || {};
     let backend = src.backend || (S.status && S.status.capture && S.status.capture.backend) || '–';
-    if (src.xdp_mode) backend += ' (' + src.xdp_mode + (src.tc_egress ? ', tc egress' : '') + ')';
+    if (src.ingress) {
+      // Which hook counts received frames (native/generic XDP, or TC) and how TC attaches.
+      const hook = src.ingress === 'xdp' ? 'xdp ' + (src.xdp_mode || '') : 'tc';
+      backend += ' (' + hook + ' ingress' + (src.tc_attach ? ', ' + src.tc_attach : '') + ')';
+    }
     setText('source-backend', backend);
     $('source-backend').title = src.backend_reason ? 'backend: ' + src.backend_reason : 'capture backend';
     const where = src.interface || (S.status && S.status.capture && S.status.capture.interface) || src.file || '–';
@@ -1736,7 +1740,8 @@ if (typeof document !== 'undefined') (function () {
     att.textContent = n > 1 ? 'attached ' + fmtInt(n) + '×' : '';
     att.title = n > 1 ? 'attached ' + fmtInt(n) + ' times since the capture started (the interface came back)' : '';
 
-    setText(c[2], f.backend ? String(f.backend) + (f.xdp_mode ? ' (' + f.xdp_mode + ')' : '') : '–');
+    const hook = f.ingress ? ' (' + f.ingress + (f.xdp_mode ? ' ' + f.xdp_mode : '') + ')' : '';
+    setText(c[2], f.backend ? String(f.backend) + hook : '–');
     const dirs = f.directions || {};
     setText(c[3], fmtInt(cnt(dirs.in, 'packets')));
     setText(c[4], fmtInt(cnt(dirs.in, 'bytes')));
