@@ -91,28 +91,6 @@ struct loader {
 	struct loader_opts opts;
 };
 
-struct loader_pool {
-	struct wirelens_bpf *skel; /* its maps only: no program loaded */
-	uint64_t flow_table_size;
-	struct ring_buffer *rb;
-	loader_sample_fn sample_fn;
-	void *sample_ctx;
-	loader_event_fn event_fn;
-	void *event_ctx;
-	int64_t boot_to_real;  /* CLOCK_REALTIME - CLOCK_BOOTTIME, refreshed every poll */
-	int64_t mono_to_real;  /* CLOCK_REALTIME - CLOCK_MONOTONIC, likewise */
-	pthread_mutex_t *lock; /* held while records are handed out; NULL: none */
-};
-
-/* strerror() that also knows libbpf's own codes (e.g. "Invalid BPF object format"). */
-static const char *loader_errstr(int err)
-{
-	static char buf[128];
-
-	libbpf_strerror(err, buf, sizeof(buf));
-	return buf;
-}
-
 int loader_probe(char *why, size_t whylen)
 {
 	/* r0 = XDP_PASS; exit. libbpf's own probe reports "unsupported" for EPERM too. */
@@ -137,7 +115,7 @@ int loader_probe(char *why, size_t whylen)
 	else if (err == -EINVAL || err == -EOPNOTSUPP)
 		snprintf(why, whylen, "this kernel does not support XDP programs");
 	else
-		snprintf(why, whylen, "BPF is not available: %s", loader_errstr(err));
+		snprintf(why, whylen, "BPF is not available: %s", log_bpf_strerror(err));
 	return err;
 }
 
@@ -167,7 +145,7 @@ static int loader_prepare_bpffs(const char *pin_path)
 		else
 			log_error("cannot use pin path '%s': %s: %s (is the bpf filesystem "
 				  "mounted?)",
-				  pin_path, parent, loader_errstr(err));
+				  pin_path, parent, log_bpf_strerror(err));
 		return err;
 	}
 	if (st.f_type == BPF_FS_MAGIC)
@@ -182,7 +160,7 @@ static int loader_prepare_bpffs(const char *pin_path)
 		int err = -errno;
 
 		log_error("cannot mount the bpf filesystem on %s: %s (run 'mount -t bpf bpf %s')",
-			  parent, loader_errstr(err), parent);
+			  parent, log_bpf_strerror(err), parent);
 		return err;
 	}
 	log_info("mounted the bpf filesystem on %s", parent);
@@ -197,7 +175,7 @@ int loader_pin_root(const char *pin_path)
 		return err;
 	if (mkdir(pin_path, 0700) && errno != EEXIST) {
 		err = -errno;
-		log_error("cannot create pin directory %s: %s", pin_path, loader_errstr(err));
+		log_error("cannot create pin directory %s: %s", pin_path, log_bpf_strerror(err));
 		return err;
 	}
 	return 0;
@@ -214,13 +192,14 @@ static int loader_lock_pins(struct loader *ld)
 
 	if (mkdir(ld->pin_path, 0700) && errno != EEXIST) {
 		err = -errno;
-		log_error("cannot create pin directory %s: %s", ld->pin_path, loader_errstr(err));
+		log_error("cannot create pin directory %s: %s", ld->pin_path,
+			  log_bpf_strerror(err));
 		return err;
 	}
 	ld->lock_fd = open(ld->pin_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ld->lock_fd < 0) {
 		err = -errno;
-		log_error("cannot open pin directory %s: %s", ld->pin_path, loader_errstr(err));
+		log_error("cannot open pin directory %s: %s", ld->pin_path, log_bpf_strerror(err));
 		return err;
 	}
 	/*
@@ -242,7 +221,7 @@ static int loader_lock_pins(struct loader *ld)
 				  ld->pin_path);
 			return -EBUSY;
 		}
-		log_error("cannot lock pin directory %s: %s", ld->pin_path, loader_errstr(err));
+		log_error("cannot lock pin directory %s: %s", ld->pin_path, log_bpf_strerror(err));
 		return err;
 	}
 	return 0;
@@ -273,7 +252,7 @@ static int loader_check_xdp_free(struct loader *ld)
 
 	err = bpf_xdp_query(ld->ifindex, 0, &q);
 	if (err) {
-		log_error("cannot query XDP state of '%s': %s", ld->ifname, loader_errstr(err));
+		log_error("cannot query XDP state of '%s': %s", ld->ifname, log_bpf_strerror(err));
 		return err;
 	}
 	if (q.attach_mode == XDP_ATTACHED_NONE)
@@ -505,7 +484,8 @@ static int loader_settle_pins(struct loader *ld)
 		snprintf(path, sizeof(path), "%s/%s", ld->pin_path, bpf_map__name(map));
 		if (unlink(path) && errno != ENOENT) {
 			err = -errno;
-			log_error("cannot remove the pinned map %s: %s", path, loader_errstr(err));
+			log_error("cannot remove the pinned map %s: %s", path,
+				  log_bpf_strerror(err));
 			return err;
 		}
 	}
@@ -524,7 +504,8 @@ static int loader_write_ident(struct loader *ld)
 	if (bpf_map_update_elem(bpf_map__fd(ld->skel->maps.wl_ident), &key, &id, BPF_ANY)) {
 		int err = -errno;
 
-		log_error("cannot write %s/%s: %s", ld->pin_path, WL_MAP_IDENT, loader_errstr(err));
+		log_error("cannot write %s/%s: %s", ld->pin_path, WL_MAP_IDENT,
+			  log_bpf_strerror(err));
 		return err;
 	}
 	return 0;
@@ -535,10 +516,10 @@ static void loader_say_load_error(int err)
 	if ((err == -EPERM || err == -EACCES) && geteuid() != 0)
 		log_error("cannot load the BPF programs: %s (run as root or grant "
 			  "CAP_BPF,CAP_NET_ADMIN,CAP_PERFMON)",
-			  loader_errstr(err));
+			  log_bpf_strerror(err));
 	else
 		log_error("cannot load the BPF programs: %s (run with -vv to see the verifier log)",
-			  loader_errstr(err));
+			  log_bpf_strerror(err));
 }
 
 /* Load-time settings every instance of the object gets. */
@@ -554,218 +535,6 @@ static void loader_set_rodata(struct wirelens_bpf *skel, const struct loader_opt
 	}
 	skel->rodata->cfg_max_packets = o->max_packets;
 	skel->rodata->cfg_link = o->link;
-}
-
-/* --- the pool: the maps every interface shares ---------------------------------------- */
-
-int loader_pool_open(const struct loader_opts *o, struct loader_pool **out)
-{
-	struct loader_pool *pool;
-	struct bpf_program *prog;
-	struct bpf_map *map;
-	int err;
-
-	*out = NULL;
-	pool = calloc(1, sizeof(*pool));
-	if (!pool)
-		return -ENOMEM;
-	pool->flow_table_size = o->flow_table_size ? o->flow_table_size : WL_FLOW_TABLE_DEFAULT;
-	pool->skel = wirelens_bpf__open();
-	if (!pool->skel) {
-		err = -errno;
-		log_error("cannot open the BPF object: %s", loader_errstr(err));
-		free(pool);
-		return err;
-	}
-	/* Only maps: each interface loads the programs, and pins its own counters. */
-	bpf_object__for_each_program(prog, pool->skel->obj) bpf_program__set_autoload(prog, false);
-	bpf_object__for_each_map(map, pool->skel->obj) bpf_map__set_pin_path(map, NULL);
-	pool->skel->data->wl_set.sample_every = o->sample_every;
-	pool->skel->data->wl_set.max_samples_per_sec = o->max_samples_per_sec;
-	pool->skel->data->wl_set.snaplen = o->snaplen;
-	pool->skel->data->wl_set.filter_slot = 0;
-	if (o->filter)
-		pool->skel->bss->wl_filter[0] = *o->filter;
-	err = bpf_map__set_max_entries(pool->skel->maps.wl_flows4, (__u32)pool->flow_table_size);
-	if (!err)
-		err = bpf_map__set_max_entries(pool->skel->maps.wl_flows6,
-					       wl_flow6_size(pool->flow_table_size));
-	if (err) {
-		log_error("cannot size the flow table: %s", loader_errstr(err));
-		goto fail;
-	}
-	err = wirelens_bpf__load(pool->skel);
-	if (err) {
-		loader_say_load_error(err);
-		goto fail;
-	}
-	*out = pool;
-	return 0;
-fail:
-	wirelens_bpf__destroy(pool->skel);
-	free(pool);
-	return err;
-}
-
-void loader_pool_close(struct loader_pool *pool)
-{
-	if (!pool)
-		return;
-	ring_buffer__free(pool->rb);
-	wirelens_bpf__destroy(pool->skel);
-	free(pool);
-}
-
-/* Make an interface's object use the pool's maps instead of creating its own. */
-static int loader_reuse_pool(struct wirelens_bpf *skel, const struct loader_pool *pool)
-{
-	struct bpf_map *mine[] = {skel->maps.wl_flows4,	 skel->maps.wl_flows6,
-				  skel->maps.wl_samples, skel->maps.wl_events,
-				  skel->maps.wl_scratch, skel->maps.bss,
-				  skel->maps.data};
-	const struct bpf_map *shared[] = {pool->skel->maps.wl_flows4,  pool->skel->maps.wl_flows6,
-					  pool->skel->maps.wl_samples, pool->skel->maps.wl_events,
-					  pool->skel->maps.wl_scratch, pool->skel->maps.bss,
-					  pool->skel->maps.data};
-
-	for (size_t i = 0; i < ARRAY_SIZE(mine); i++) {
-		int err = bpf_map__reuse_fd(mine[i], bpf_map__fd(shared[i]));
-
-		if (err) {
-			log_error("cannot share the map %s between interfaces: %s",
-				  bpf_map__name(mine[i]), loader_errstr(err));
-			return err;
-		}
-	}
-	return 0;
-}
-
-int loader_pool_harvest(struct loader_pool *pool, struct talkers *t)
-{
-	int64_t mono_to_real = (int64_t)(util_now_real_ns() - util_now_mono_ns());
-
-	return talkers_harvest(t, bpf_map__fd(pool->skel->maps.wl_flows4),
-			       bpf_map__fd(pool->skel->maps.wl_flows6), mono_to_real, pool->lock);
-}
-
-static uint64_t loader_clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int loader_on_sample(void *ctx, void *data, size_t size)
-{
-	struct loader_pool *pool = ctx;
-	const struct wl_sample *s = data;
-
-	if (size < sizeof(*s) || size < sizeof(*s) + s->caplen)
-		return 0; /* cannot happen: the kernel wrote it */
-	pool->sample_fn(pool->sample_ctx, s, (const uint8_t *)(s + 1),
-			(uint64_t)((int64_t)s->ts_ns + pool->boot_to_real));
-	return 0;
-}
-
-static int loader_on_event(void *ctx, void *data, size_t size)
-{
-	struct loader_pool *pool = ctx;
-	const struct wl_event *e = data;
-
-	if (size < sizeof(*e) || !pool->event_fn)
-		return 0;
-	pool->event_fn(pool->event_ctx, e, (uint64_t)((int64_t)e->ts_ns + pool->mono_to_real));
-	return 0;
-}
-
-int loader_pool_samples(struct loader_pool *pool, loader_sample_fn fn, void *ctx,
-			loader_event_fn efn, void *ectx)
-{
-	int err;
-
-	pool->sample_fn = fn;
-	pool->sample_ctx = ctx;
-	pool->event_fn = efn;
-	pool->event_ctx = ectx;
-	pool->rb = ring_buffer__new(bpf_map__fd(pool->skel->maps.wl_samples), loader_on_sample,
-				    pool, NULL);
-	if (!pool->rb) {
-		err = -errno;
-		log_error("cannot read the packet-record ring buffer: %s", loader_errstr(err));
-		return err;
-	}
-	err = ring_buffer__add(pool->rb, bpf_map__fd(pool->skel->maps.wl_events), loader_on_event,
-			       pool);
-	if (err) {
-		log_error("cannot read the event ring buffer: %s", loader_errstr(err));
-		return err;
-	}
-	return 0;
-}
-
-int loader_pool_poll_fd(const struct loader_pool *pool)
-{
-	return pool->rb ? ring_buffer__epoll_fd(pool->rb) : -1;
-}
-
-int loader_pool_poll(struct loader_pool *pool, int timeout_ms)
-{
-	int n;
-
-	if (!pool->rb) {
-		struct timespec ts = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
-
-		nanosleep(&ts, NULL);
-		return 0;
-	}
-	pool->boot_to_real =
-		(int64_t)(loader_clock_ns(CLOCK_REALTIME) - loader_clock_ns(CLOCK_BOOTTIME));
-	pool->mono_to_real =
-		(int64_t)(loader_clock_ns(CLOCK_REALTIME) - loader_clock_ns(CLOCK_MONOTONIC));
-	if (!pool->lock) {
-		n = ring_buffer__poll(pool->rb, timeout_ms);
-		return n == -EINTR ? 0 : n;
-	}
-	/* Wait without the lock; hand the records out with it. */
-	struct epoll_event ev;
-
-	n = epoll_wait(ring_buffer__epoll_fd(pool->rb), &ev, 1, timeout_ms);
-	if (n < 0)
-		return errno == EINTR ? 0 : -errno;
-	pthread_mutex_lock(pool->lock);
-	n = ring_buffer__consume(pool->rb);
-	pthread_mutex_unlock(pool->lock);
-	return n == -EINTR ? 0 : n;
-}
-
-void loader_pool_set_lock(struct loader_pool *pool, pthread_mutex_t *lock)
-{
-	pool->lock = lock;
-}
-
-void loader_pool_set_filter(struct loader_pool *pool, const struct wl_filter_prog *prog)
-{
-	static const struct wl_filter_prog none;
-	__u32 next = (pool->skel->data->wl_set.filter_slot + 1) & 1;
-
-	/*
-	 * Fill the slot not in use, then switch with one aligned store: a program never sees
-	 * a half-written filter. A CPU still running the old slot finishes within one frame;
-	 * the next change waits for that (changes come at human speed). Every interface's
-	 * programs read these same words.
-	 */
-	pool->skel->bss->wl_filter[next] = prog ? *prog : none;
-	__atomic_store_n(&pool->skel->data->wl_set.filter_slot, next, __ATOMIC_RELEASE);
-}
-
-void loader_pool_set_sampling(struct loader_pool *pool, uint32_t every, uint32_t max_per_sec,
-			      uint32_t snaplen)
-{
-	__atomic_store_n(&pool->skel->data->wl_set.sample_every, every, __ATOMIC_RELAXED);
-	__atomic_store_n(&pool->skel->data->wl_set.max_samples_per_sec, max_per_sec,
-			 __ATOMIC_RELAXED);
-	__atomic_store_n(&pool->skel->data->wl_set.snaplen, snaplen, __ATOMIC_RELAXED);
 }
 
 /* --- the hooks of one interface ------------------------------------------------------- */
@@ -871,21 +640,21 @@ static int loader_attach_xdp(struct loader *ld, enum wl_xdp_mode mode, bool quie
 		}
 		err = fd;
 		log_debug("%s XDP on '%s' failed: %s", tries[i].name, ld->ifname,
-			  loader_errstr(err));
+			  log_bpf_strerror(err));
 	}
 	if (quiet)
 		return err;
 	if (err == -EPERM || err == -EACCES)
 		log_error("cannot attach XDP to '%s': %s (run as root or grant "
 			  "CAP_BPF,CAP_NET_ADMIN)",
-			  ld->ifname, loader_errstr(err));
+			  ld->ifname, log_bpf_strerror(err));
 	else if (mode == WL_XDP_MODE_NATIVE)
 		log_error("cannot attach XDP to '%s' in native mode: %s (the driver may not "
 			  "support XDP; try --xdp-mode generic or --ingress tc)",
-			  ld->ifname, loader_errstr(err));
+			  ld->ifname, log_bpf_strerror(err));
 	else
 		log_error("cannot attach XDP to '%s': %s (try --ingress tc or --backend pcap)",
-			  ld->ifname, loader_errstr(err));
+			  ld->ifname, log_bpf_strerror(err));
 	return err;
 }
 
@@ -916,7 +685,7 @@ static int loader_attach_clsact(struct loader *ld, struct bpf_program *prog, boo
 	err = bpf_tc_hook_create(&hook);
 	if (err && err != -EEXIST) {
 		log_error("cannot create the clsact qdisc on '%s': %s", ld->ifname,
-			  loader_errstr(err));
+			  log_bpf_strerror(err));
 		return err;
 	}
 	ld->qdisc_created |= err == 0;
@@ -942,7 +711,7 @@ static int loader_attach_clsact(struct loader *ld, struct bpf_program *prog, boo
 		err = bpf_tc_detach(&hook, &opts);
 		if (err) {
 			log_error("cannot remove a stale wirelens TC filter from '%s': %s",
-				  ld->ifname, loader_errstr(err));
+				  ld->ifname, log_bpf_strerror(err));
 			return err;
 		}
 		log_info("removed a TC filter left by an earlier wirelens on '%s'", ld->ifname);
@@ -953,7 +722,7 @@ static int loader_attach_clsact(struct loader *ld, struct bpf_program *prog, boo
 	err = bpf_tc_attach(&hook, &opts);
 	if (err) {
 		log_error("cannot attach the TC %s program to '%s': %s", hookname, ld->ifname,
-			  loader_errstr(err));
+			  log_bpf_strerror(err));
 		return err;
 	}
 	t->clsact = true;
@@ -977,13 +746,13 @@ static int loader_attach_tc(struct loader *ld, struct bpf_program *prog, bool in
 		}
 		if (fd == -EPERM || fd == -EACCES || ld->opts.tc_attach == WL_TC_ATTACH_TCX) {
 			log_error("cannot attach the TC %s program to '%s' as a TCX link: %s%s",
-				  ingress ? "ingress" : "egress", ld->ifname, loader_errstr(fd),
+				  ingress ? "ingress" : "egress", ld->ifname, log_bpf_strerror(fd),
 				  fd == -EPERM || fd == -EACCES
 					  ? " (run as root or grant CAP_BPF,CAP_NET_ADMIN)"
 					  : " (TCX needs Linux 6.6; try --tc-attach clsact)");
 			return fd;
 		}
-		log_debug("no TCX on '%s' (%s): clsact instead", ld->ifname, loader_errstr(fd));
+		log_debug("no TCX on '%s' (%s): clsact instead", ld->ifname, log_bpf_strerror(fd));
 	}
 	return loader_attach_clsact(ld, prog, ingress, t);
 }
@@ -1039,7 +808,7 @@ static int loader_start_guard(struct loader *ld)
 	if (pipe2(pfd, O_CLOEXEC)) {
 		int err = -errno;
 
-		log_error("cannot create the guard pipe: %s", loader_errstr(err));
+		log_error("cannot create the guard pipe: %s", log_bpf_strerror(err));
 		return err;
 	}
 	fflush(NULL);
@@ -1049,7 +818,7 @@ static int loader_start_guard(struct loader *ld)
 
 		close(pfd[0]);
 		close(pfd[1]);
-		log_error("cannot start the guard process: %s", loader_errstr(err));
+		log_error("cannot start the guard process: %s", log_bpf_strerror(err));
 		return err;
 	}
 	if (pid == 0) {
@@ -1120,13 +889,13 @@ static int loader_load(struct loader *ld, const struct loader_pool *pool, bool x
 	ld->skel = wirelens_bpf__open_opts(&oopts);
 	if (!ld->skel) {
 		err = -errno;
-		log_error("cannot open the BPF object: %s", loader_errstr(err));
+		log_error("cannot open the BPF object: %s", log_bpf_strerror(err));
 		return err;
 	}
 	loader_set_rodata(ld->skel, &ld->opts);
 	bpf_program__set_autoload(ld->skel->progs.wl_xdp, xdp);
 	bpf_program__set_autoload(ld->skel->progs.wl_tc_ingress, tc_in);
-	err = loader_reuse_pool(ld->skel, pool);
+	err = loader_pool_share(pool, ld->skel);
 	if (!err)
 		err = loader_settle_pins(ld);
 	if (err)
@@ -1138,7 +907,7 @@ static int loader_load(struct loader *ld, const struct loader_pool *pool, bool x
 	}
 	ld->ncpus = libbpf_num_possible_cpus();
 	if (ld->ncpus <= 0) {
-		log_error("cannot count the possible CPUs: %s", loader_errstr(ld->ncpus));
+		log_error("cannot count the possible CPUs: %s", log_bpf_strerror(ld->ncpus));
 		return ld->ncpus ? ld->ncpus : -EINVAL;
 	}
 	return loader_write_ident(ld);
@@ -1164,7 +933,8 @@ static int loader_attach_ingress(struct loader *ld, bool xdp, const char *why)
 		}
 		if (!auto_mode || err == -EBUSY || err == -EPERM || err == -EACCES)
 			return err;
-		snprintf(tried, sizeof(tried), ": native XDP was refused (%s)", loader_errstr(err));
+		snprintf(tried, sizeof(tried), ": native XDP was refused (%s)",
+			 log_bpf_strerror(err));
 	}
 	err = loader_check_tc_free(ld);
 	if (!err)
@@ -1191,7 +961,7 @@ int loader_start(const struct loader_opts *o, struct loader_pool *pool, struct l
 	ld->tc_in.link_fd = ld->tc_out.link_fd = -1;
 	ld->guard_fd = -1;
 	ld->ifindex = o->ifindex;
-	ld->flow_table_size = pool->flow_table_size;
+	ld->flow_table_size = loader_pool_flow_table_size(pool);
 	ld->opts = *o;
 	snprintf(ld->ifname, sizeof(ld->ifname), "%s", o->ifname);
 	snprintf(ld->pin_path, sizeof(ld->pin_path), "%s", o->pin_path);
@@ -1204,7 +974,7 @@ int loader_start(const struct loader_opts *o, struct loader_pool *pool, struct l
 			err = -errno;
 			log_error("cannot use BTF file '%s': %s (expected a vmlinux image or a raw "
 				  "BTF file, e.g. from /sys/kernel/btf/vmlinux)",
-				  o->btf_path, loader_errstr(err));
+				  o->btf_path, log_bpf_strerror(err));
 			free(ld);
 			return err;
 		}

@@ -14,9 +14,9 @@
 #include "config.h"
 #include <stdint.h>
 #include "snapshot.h"
+#include "pool.h"
 
 struct loader;
-struct loader_pool;
 
 /* What becomes of counters an earlier run left pinned in an interface's pin directory. */
 enum loader_pins {
@@ -42,26 +42,12 @@ struct loader_opts {
 };
 
 struct wl_filter_prog;
-struct wl_sample;
-
-/* Called for each packet record from the kernel: the record, its bytes, wall-clock time. */
-typedef void (*loader_sample_fn)(void *ctx, const struct wl_sample *s, const uint8_t *data,
-				 uint64_t real_ns);
 
 /*
  * Check that this process may load XDP programs. Returns 0, or a negative errno with a
  * human-readable reason in `why` (used by --backend auto to choose libpcap instead).
  */
 int loader_probe(char *why, size_t whylen);
-
-/*
- * Create the shared maps (flow table of opts->flow_table_size, ring buffers, settings with
- * opts' filter and sampling). Returns 0 or -errno after one line (NULL in *out).
- */
-int loader_pool_open(const struct loader_opts *opts, struct loader_pool **out);
-
-/* Free the pool (after every loader that uses it). Accepts NULL. */
-void loader_pool_close(struct loader_pool *pool);
 
 /*
  * Load, pin and attach the programs of one interface, sharing the pool's maps. On failure prints
@@ -94,44 +80,5 @@ const char *loader_hooks_text(const struct loader *ld);
 
 /* Detach in reverse order of attaching and free. Accepts NULL. */
 void loader_stop(struct loader *ld);
-
-struct talkers;
-
-/* Account what changed in the shared kernel flow table since the last harvest. 0 or -errno. */
-int loader_pool_harvest(struct loader_pool *pool, struct talkers *t);
-
-struct wl_event;
-
-/* Called for each connection-analysis event (RTT sample, probe), with wall-clock time. */
-typedef void (*loader_event_fn)(void *ctx, const struct wl_event *e, uint64_t real_ns);
-
-/*
- * Receive packet records through fn and events through efn. Returns 0 or a negative errno
- * (after one line).
- */
-int loader_pool_samples(struct loader_pool *pool, loader_sample_fn fn, void *ctx,
-			loader_event_fn efn, void *ectx);
-
-/* An fd to poll(2) for records and events (an epoll fd; -1: none yet). */
-int loader_pool_poll_fd(const struct loader_pool *pool);
-
-/*
- * Wait up to timeout_ms for packet records and pass each to fn (set with loader_pool_samples).
- * Returns the number of records, or a negative errno.
- */
-int loader_pool_poll(struct loader_pool *pool, int timeout_ms);
-
-/*
- * From now on, loader_pool_poll() waits without and hands out records with this mutex held (the
- * record callbacks change what the web server reads).
- */
-void loader_pool_set_lock(struct loader_pool *pool, pthread_mutex_t *lock);
-
-/* Replace the capture filter while the programs run: no reattaching, no counts lost. */
-void loader_pool_set_filter(struct loader_pool *pool, const struct wl_filter_prog *prog);
-
-/* Change sampling while the programs run. */
-void loader_pool_set_sampling(struct loader_pool *pool, uint32_t every, uint32_t max_per_sec,
-			      uint32_t snaplen);
 
 #endif

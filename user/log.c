@@ -177,3 +177,11 @@ void log_setup_libbpf(void)
 {
 	libbpf_set_print(log_libbpf_print);
 }
+
+const char *log_bpf_strerror(int err)
+{
+	static char buf[128];
+
+	libbpf_strerror(err, buf, sizeof(buf));
+	return buf;
+}

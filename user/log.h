@@ -25,6 +25,9 @@ void log_msg(enum wl_log_level level, const char *fmt, ...) __attribute__((forma
 /* The text of the last log_error() of this thread ("" if none). */
 const char *log_last_error(void);
 
+/* strerror() that also knows libbpf's own codes (e.g. "Invalid BPF object format"). */
+const char *log_bpf_strerror(int err);
+
 /*
  * While on, this thread's messages are not printed, and log_last_error() starts empty and
  * still records errors: for a caller that reports the outcome of a step in its own words.
