@@ -243,7 +243,6 @@ static __always_inline bool filter_match(void *ctx, bool tc, struct wl_scratch *
 		return true;
 	if (frame_bytes(ctx, tc, sc->win, n, WL_FILTER_WINDOW - 1))
 		n = 0; /* unreadable: every load fails, as on an empty capture */
-	sc->env.caplen = n;
 	sc->env.app = sc->pkt.app;
 	return wl_filter_run(n);
 }
