@@ -427,9 +427,7 @@ static void links_sum(struct links *ls)
 	memset(s->dir, 0, sizeof(s->dir));
 	memset(&s->drops, 0, sizeof(s->drops));
 	s->samples.taken = s->samples.lost = s->samples.limited = 0;
-	s->flow_table_size = ls->use_pcap		? 0
-			     : ls->cfg->flow_table_size ? ls->cfg->flow_table_size
-							: WL_FLOW_TABLE_DEFAULT;
+	s->flow_table_size = ls->pool ? loader_pool_flow_table_size(ls->pool) : 0;
 	if (!ls->use_pcap && s->an) {
 		memset(s->an->tcp, 0, sizeof(s->an->tcp));
 		s->an->events = s->an->events_lost = 0;

@@ -87,7 +87,6 @@ struct loader {
 	pid_t guard_pid;
 	int guard_fd; /* write end of the guard's pipe */
 	int ncpus;
-	uint64_t flow_table_size;
 	struct loader_opts opts;
 };
 
@@ -377,7 +376,6 @@ int loader_read(struct loader *ld, struct wl_snapshot *snap)
 	snap->samples.taken = health.samples;
 	snap->samples.lost = health.samples_lost;
 	snap->samples.limited = health.samples_limited;
-	snap->flow_table_size = ld->flow_table_size;
 	return 0;
 }
 
@@ -961,7 +959,6 @@ int loader_start(const struct loader_opts *o, struct loader_pool *pool, struct l
 	ld->tc_in.link_fd = ld->tc_out.link_fd = -1;
 	ld->guard_fd = -1;
 	ld->ifindex = o->ifindex;
-	ld->flow_table_size = loader_pool_flow_table_size(pool);
 	ld->opts = *o;
 	snprintf(ld->ifname, sizeof(ld->ifname), "%s", o->ifname);
 	snprintf(ld->pin_path, sizeof(ld->pin_path), "%s", o->pin_path);
